@@ -1,0 +1,78 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every Swift target of threadgate shares: Swift 6 language mode, warnings are errors,
+/// and C modules are imported `internal` unless a file says otherwise.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "threadgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "threadgate", targets: ["threadgate"]),
+        .executable(name: "threadgate-fuzz-http", targets: ["HTTPFuzz"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C shims: a module map and a header each, nothing else.
+        .systemLibrary(name: "CUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(name: "CPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // llhttp's C sources come from Debian's node-llhttp through committed symlinks.
+        .target(
+            name: "CLLHTTP",
+            cSettings: [.unsafeFlags(["-Wno-everything"])]
+        ),
+
+        // Thin Swift wrappers: the only modules that import C.
+        .target(name: "EventLoop", dependencies: ["CUV"], swiftSettings: strict),
+        .target(name: "HTTP1", dependencies: ["EventLoop", "CLLHTTP", "CUV"], swiftSettings: strict),
+        .target(name: "Postgres", dependencies: ["EventLoop", "CPQ"], swiftSettings: strict),
+
+        // Domain-free building blocks above the wrappers.
+        .target(name: "JSON", swiftSettings: strict),
+        .target(name: "HTTPRouting", dependencies: ["HTTP1", "JSON"], swiftSettings: strict),
+
+        // The application: configuration, logging, the servers it runs.
+        .target(
+            name: "ThreadgateApp",
+            dependencies: [
+                "EventLoop", "HTTP1", "HTTPRouting", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "threadgate",
+            dependencies: [
+                "ThreadgateApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // libFuzzer driver over the request path; a no-op unless built by scripts/fuzz.sh.
+        .executableTarget(
+            name: "HTTPFuzz",
+            dependencies: ["HTTP1", "HTTPRouting", "ThreadgateApp"],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "EventLoop"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "EventLoop"], swiftSettings: strict),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "HTTPRoutingTests", dependencies: ["HTTPRouting", "HTTP1", "JSON"], swiftSettings: strict),
+        .testTarget(
+            name: "ThreadgateAppTests",
+            dependencies: ["ThreadgateApp", "HTTP1", "EventLoop", "HTTPRouting", "JSON"],
+            swiftSettings: strict
+        ),
+    ]
+)

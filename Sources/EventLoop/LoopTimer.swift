@@ -1,0 +1,74 @@
+internal import CUV
+
+/// A libuv timer on one loop.
+public final class LoopTimer: LoopHandle, @unchecked Sendable {  // confined to its loop thread
+    private var callback: (() -> Void)?
+
+    public init(loop: EventLoop) {
+        loop.assertInLoop()
+        super.init(loop: loop, type: UV_TIMER)
+        uv_timer_init(loop.uv, timer)  // cannot fail
+        adopt()
+    }
+
+    private var timer: UnsafeMutablePointer<uv_timer_t> { rawHandle.assumingMemoryBound(to: uv_timer_t.self) }
+
+    /// Calls `callback` after `delay`, and then every `interval` if given. Restarts a running timer.
+    public func start(after delay: Duration, repeating interval: Duration? = nil, _ callback: @escaping () -> Void) {
+        guard !isClosed else { return }
+        self.callback = callback
+        uv_timer_start(timer, { handle in
+            LoopHandle.owner(handle, as: LoopTimer.self).fire()
+        }, delay.roundedUpMilliseconds, interval?.roundedUpMilliseconds ?? 0)
+    }
+
+    /// Stops the timer without closing it.
+    public func stop() {
+        guard !isClosed else { return }
+        callback = nil
+        uv_timer_stop(timer)
+    }
+
+    private func fire() {
+        guard let callback else { return }
+        if uv_timer_get_repeat(timer) == 0 { self.callback = nil }
+        callback()
+    }
+
+    override func willClose() {
+        callback = nil
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded up so a timer never fires early.
+    var roundedUpMilliseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 0 }
+        let millis = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return UInt64(max(0, millis))
+    }
+}
+
+extension EventLoop {
+    /// Suspends for `duration` on this loop's clock. Throws `CancellationError` when the task is
+    /// cancelled or the loop shuts down first.
+    public func sleep(for duration: Duration) async throws {
+        try await withLoopCallback(on: self) { (completion: LoopCompletion<Void>) in
+            let timer = LoopTimer(loop: self)
+            timer.start(after: duration) {
+                timer.close()
+                completion.succeed(())
+            }
+            completion.onCancel {
+                timer.close()
+            }
+        }
+    }
+
+    /// Milliseconds on the loop's cached monotonic clock (`uv_now`). Loop thread only.
+    public var now: UInt64 {
+        assertInLoop()
+        return uv_now(uv)
+    }
+}

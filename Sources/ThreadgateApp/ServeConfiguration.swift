@@ -1,0 +1,99 @@
+public import HTTP1
+public import Logging
+
+/// Settings of `threadgate serve`, from flags first, then environment, then defaults.
+public struct ServeConfiguration: Sendable, Equatable {
+    public var host = "0.0.0.0"
+    public var port = 8080
+    public var workers = 1
+    public var logLevel: Logger.Level = .info
+    public var maxBodyBytes = 1024 * 1024
+    public var shutdownGrace: Duration = .seconds(10)
+    public var timeouts = HTTPTimeouts()
+
+    public init() {}
+
+    /// Raw values as given on the command line; nil when the flag was not given.
+    public struct Flags: Sendable {
+        public var host: String?
+        public var port: String?
+        public var workers: String?
+        public var maxBodyBytes: String?
+        public var shutdownGraceSeconds: String?
+        public init(
+            host: String? = nil, port: String? = nil, workers: String? = nil, maxBodyBytes: String? = nil,
+            shutdownGraceSeconds: String? = nil
+        ) {
+            self.host = host
+            self.port = port
+            self.workers = workers
+            self.maxBodyBytes = maxBodyBytes
+            self.shutdownGraceSeconds = shutdownGraceSeconds
+        }
+    }
+
+    /// Resolves flags and environment into a checked configuration.
+    ///
+    /// - Parameters:
+    ///   - flags: values from the command line, which win over the environment.
+    ///   - environment: `HOST`, `PORT`, `WORKERS`, `LOG_LEVEL`, `MAX_BODY_BYTES`, `SHUTDOWN_GRACE_SECONDS`.
+    ///   - cores: the default worker count.
+    public static func resolve(
+        flags: Flags, environment: [String: String], cores: Int
+    ) throws(ConfigurationError) -> ServeConfiguration {
+        var config = ServeConfiguration()
+        config.workers = cores
+        if let host = flags.host ?? environment["HOST"] {
+            guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "/" }) else {
+                throw ConfigurationError(setting: "host", "'\(host)' is not a host name or IP address")
+            }
+            config.host = host
+        }
+        if let port = flags.port ?? environment["PORT"] {
+            config.port = try integer(port, setting: "port", range: 0...65535)
+        }
+        if let workers = flags.workers ?? environment["WORKERS"] {
+            config.workers = try integer(workers, setting: "workers", range: 1...256)
+        }
+        if let level = environment["LOG_LEVEL"] {
+            config.logLevel = try logLevel(level)
+        }
+        if let bytes = flags.maxBodyBytes ?? environment["MAX_BODY_BYTES"] {
+            config.maxBodyBytes = try integer(bytes, setting: "max body bytes", range: 1...(64 * 1024 * 1024))
+        }
+        if let grace = flags.shutdownGraceSeconds ?? environment["SHUTDOWN_GRACE_SECONDS"] {
+            config.shutdownGrace = .seconds(try integer(grace, setting: "shutdown grace seconds", range: 0...3600))
+        }
+        return config
+    }
+
+    static func integer(_ text: String, setting: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let value = Int(text.trimmingCharacters(in: " ")) else {
+            throw ConfigurationError(setting: setting, "'\(text)' is not a whole number")
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError(setting: setting, "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    static func logLevel(_ text: String) throws(ConfigurationError) -> Logger.Level {
+        let normalized = text.lowercased() == "warn" ? "warning" : text.lowercased()
+        guard let level = Logger.Level(rawValue: normalized) else {
+            let allowed = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(setting: "LOG_LEVEL", "'\(text)' is not one of \(allowed)")
+        }
+        return level
+    }
+
+    /// The HTTP server settings this configuration implies.
+    public var limits: HTTPLimits { HTTPLimits(maxBodyBytes: maxBodyBytes) }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> Substring {
+        let start = firstIndex { $0 != set } ?? endIndex
+        let end = lastIndex { $0 != set }.map { index(after: $0) } ?? start
+        return self[start..<max(start, end)]
+    }
+}

@@ -1,0 +1,90 @@
+public import Logging
+import EventLoop
+import HTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs `threadgate serve`: worker loops, the HTTP server, and graceful shutdown on SIGTERM/SIGINT.
+public enum ServeRuntime {
+    /// Serves until SIGTERM or SIGINT, then drains in-flight requests within the configured grace
+    /// period and returns (the process then exits 0).
+    public static func run(_ config: ServeConfiguration, logger: Logger) async throws {
+        EventLoop.ignoreBrokenPipeSignals()
+        let loops = try (0..<config.workers).map { index throws(EventLoopError) in
+            try EventLoop.start(name: "tg-worker-\(index)")
+        }
+        let server: HTTPServer
+        do {
+            server = try await HTTPServer.start(
+                configuration: httpConfiguration(config, logger: logger),
+                responder: AppRoutes.make(),
+                loops: loops)
+        } catch {
+            EventLoop.shutdownAndJoin(loops)
+            throw error
+        }
+        logger.info(
+            "listening",
+            metadata: [
+                "host": "\(config.host)", "port": .stringConvertible(server.port),
+                "workers": .stringConvertible(config.workers),
+                "version": "\(ThreadgateVersion.current)",
+            ])
+        let signal = try await waitForTerminationSignal(on: loops[0])
+        logger.info(
+            "shutting down",
+            metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")", "grace_seconds": .stringConvertible(config.shutdownGrace.components.seconds)])
+        await server.shutdown(gracePeriod: config.shutdownGrace)
+        EventLoop.shutdownAndJoin(loops)
+        logger.info("stopped")
+    }
+
+    static func httpConfiguration(_ config: ServeConfiguration, logger: Logger) -> HTTPServerConfiguration {
+        HTTPServerConfiguration(
+            host: config.host, port: config.port, reusePort: true, limits: config.limits,
+            timeouts: config.timeouts,
+            errorResponse: AppRoutes.errorResponse,
+            accessLog: { record in AccessLog.log(record, to: logger) })
+    }
+
+    /// Suspends until SIGTERM or SIGINT arrives; returns the signal number.
+    static func waitForTerminationSignal(on loop: EventLoop) async throws -> Int32 {
+        try await withLoopCallback(on: loop) { (completion: LoopCompletion<Int32>) in
+            var watchers: [SignalWatcher] = []
+            let finish: (Int32) -> Void = { signal in
+                for watcher in watchers { watcher.close() }
+                completion.succeed(signal)
+            }
+            do {
+                for signal in [SIGTERM, SIGINT] {
+                    let watcher = try SignalWatcher(loop: loop)
+                    watchers.append(watcher)
+                    try watcher.start(signal: signal, finish)
+                }
+            } catch {
+                for watcher in watchers { watcher.close() }
+                completion.fail(error)
+            }
+            completion.onCancel { for watcher in watchers { watcher.close() } }
+        }
+    }
+}
+
+/// The one-line-per-request access log.
+enum AccessLog {
+    static func log(_ record: HTTPAccessRecord, to logger: Logger) {
+        guard logger.logLevel <= .info else { return }
+        var metadata: Logger.Metadata = [
+            "method": "\(record.method)",
+            "path": "\(record.path)",
+            "status": .stringConvertible(record.status),
+            "duration_ms": .stringConvertible(Double(record.durationNanos / 1000) / 1000),
+            "request_id": "\(record.requestID)",
+            "remote": "\(record.remoteAddress)",
+        ]
+        if let route = record.routeTemplate { metadata["route"] = "\(route)" }
+        if let code = record.errorCode { metadata["error_code"] = "\(code)" }
+        logger.info("request", metadata: metadata)
+    }
+}

@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# Black-box checks of the real `threadgate` binary on loopback.
+#
+#   scripts/e2e.sh
+#
+# Builds `threadgate` (debug), then checks its command line and a running server:
+# --help / --version, argument validation, /healthz, the JSON error shape of a 404,
+# X-Request-Id echo, one-JSON-object-per-line logs on stdout, and a clean exit on SIGTERM.
+# Prints `ok - ...` / `not ok - ...` per check and ends with `e2e: N passed, M failed`;
+# exits 1 if any check failed. The server's logs are kept in .build-logs/e2e-server.*.
+#
+# Log format this expects on stdout (one JSON object per line):
+#   {"msg":"listening","port":PORT,...}                         once per start
+#   {"msg":...,"method":"GET","path":"/healthz","status":200,
+#    "duration_ms":...,"request_id":"..."}                        one per request (LOG_LEVEL=info)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo_root=$PWD
+
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+    export PATH="/opt/swift/usr/bin:$PATH"
+fi
+for tool in curl python3; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "e2e: $tool not found (run scripts/install-deps.sh)" >&2
+        exit 1
+    fi
+done
+# Flags are what is under test: keep configuration from the environment out of it.
+unset PORT WORKERS
+
+log_dir="$repo_root/.build-logs"
+mkdir -p "$log_dir"
+server_log="$log_dir/e2e-server.stdout.log"
+server_err="$log_dir/e2e-server.stderr.log"
+tmp=$(mktemp -d)
+server_pid=""
+
+cleanup() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -KILL "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+ok() {
+    passed=$((passed + 1))
+    echo "ok - $1"
+}
+not_ok() {
+    failed=$((failed + 1))
+    echo "not ok - $1"
+    if [ $# -gt 1 ] && [ -n "$2" ]; then
+        # Indented detail, at most 20 lines.
+        printf '%s\n' "$2" | head -n 20 | sed 's/^/#   /'
+    fi
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+echo "e2e: building threadgate (debug)"
+bin=""
+if swift build --product threadgate; then
+    bin="$(swift build --show-bin-path)/threadgate"
+fi
+if [ -z "$bin" ] || [ ! -x "$bin" ]; then
+    not_ok "threadgate builds"
+    echo "e2e: $passed passed, $failed failed"
+    exit 1
+fi
+
+# run_cli OUTFILE ARGS...: run the binary with a 10 s bound, stdout+stderr to OUTFILE,
+# print its exit status (124 means it had to be stopped: it did not exit by itself).
+run_cli() {
+    local out=$1
+    shift
+    local rc=0
+    timeout -k 2 10 "$bin" "$@" >"$out" 2>&1 </dev/null || rc=$?
+    echo "$rc"
+}
+
+# --- command line -------------------------------------------------------------------
+
+rc=$(run_cli "$tmp/help" --help)
+if [ "$rc" -eq 0 ]; then
+    ok "threadgate --help exits 0"
+else
+    not_ok "threadgate --help exits 0 (exit $rc)" "$(cat "$tmp/help")"
+fi
+if grep -q 'serve' "$tmp/help"; then
+    ok "threadgate --help lists the serve subcommand"
+else
+    not_ok "threadgate --help lists the serve subcommand" "$(cat "$tmp/help")"
+fi
+
+rc=$(run_cli "$tmp/version" --version)
+if [ "$rc" -eq 0 ] && grep -Eq '[0-9]+\.[0-9]+' "$tmp/version"; then
+    ok "threadgate --version prints a version ($(head -n 1 "$tmp/version"))"
+else
+    not_ok "threadgate --version prints a version (exit $rc)" "$(cat "$tmp/version")"
+fi
+
+port=$(free_port)
+rc=$(run_cli "$tmp/badport" serve --host 127.0.0.1 --port 99999)
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -qi 'port' "$tmp/badport"; then
+    ok "serve --port 99999 is rejected with a message about the port"
+else
+    not_ok "serve --port 99999 is rejected with a message about the port (exit $rc)" "$(cat "$tmp/badport")"
+fi
+
+rc=$(run_cli "$tmp/badworkers" serve --host 127.0.0.1 --port "$port" --workers 0)
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -qi 'workers' "$tmp/badworkers"; then
+    ok "serve --workers 0 is rejected with a message about workers"
+else
+    not_ok "serve --workers 0 is rejected with a message about workers (exit $rc)" "$(cat "$tmp/badworkers")"
+fi
+
+# --- a running server ----------------------------------------------------------------
+
+port=$(free_port)
+base="http://127.0.0.1:$port"
+echo "e2e: starting threadgate serve on 127.0.0.1:$port with 2 workers"
+LOG_LEVEL=info "$bin" serve --host 127.0.0.1 --port "$port" --workers 2 \
+    >"$server_log" 2>"$server_err" </dev/null &
+server_pid=$!
+
+# Wait (at most 20 s) for /healthz to answer {"status":"ok"}.
+ready=0
+body=""
+deadline=$((SECONDS + 20))
+while [ "$SECONDS" -lt "$deadline" ]; do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        break
+    fi
+    body=$(curl -fsS --max-time 2 "$base/healthz" 2>/dev/null || true)
+    if [ -n "$body" ] && python3 -c 'import json, sys; sys.exit(0 if json.loads(sys.argv[1]) == {"status": "ok"} else 1)' "$body" 2>/dev/null; then
+        ready=1
+        break
+    fi
+    sleep 0.2
+done
+if [ "$ready" -eq 1 ]; then
+    ok "GET /healthz answers {\"status\":\"ok\"}"
+else
+    detail="last body: ${body:-<none>}"
+    kill -0 "$server_pid" 2>/dev/null || detail+=$'\nserver exited early'
+    detail+=$'\n'"$(tail -n 10 "$server_err" 2>/dev/null)"
+    not_ok "GET /healthz answers {\"status\":\"ok\"} within 20 s" "$detail"
+fi
+
+# 404 with the upstream-style error shape {"error":{"message","type","param","code"}}.
+status=$(curl -sS --max-time 5 -o "$tmp/404.body" -w '%{http_code}' "$base/no/such/path" 2>"$tmp/404.err" || true)
+if [ "$status" = 404 ] && python3 - "$tmp/404.body" <<'PY' 2>/dev/null
+import json, sys
+d = json.load(open(sys.argv[1]))
+err = d["error"]
+sys.exit(0 if isinstance(err, dict) and "code" in err else 1)
+PY
+then
+    ok "unknown path answers 404 with a JSON error carrying \"error\" and \"code\""
+else
+    not_ok "unknown path answers 404 with a JSON error carrying \"error\" and \"code\" (status ${status:-none})" \
+        "$(cat "$tmp/404.body" "$tmp/404.err" 2>/dev/null)"
+fi
+
+# X-Request-Id sent by the client comes back in the response.
+curl -sS --max-time 5 -D "$tmp/rid.headers" -o /dev/null -H 'X-Request-Id: abc123' "$base/healthz" 2>/dev/null || true
+if tr -d '\r' <"$tmp/rid.headers" | grep -qi '^x-request-id: abc123$'; then
+    ok "X-Request-Id sent by the client is echoed"
+else
+    not_ok "X-Request-Id sent by the client is echoed" "$(cat "$tmp/rid.headers" 2>/dev/null)"
+fi
+
+# Logs: every stdout line is one JSON object; a "listening" line names the port; a request
+# line for /healthz exists. Request lines may be written just after the response: poll.
+check_logs() {
+    python3 - "$server_log" "$port" <<'PY'
+import json, sys
+path, port = sys.argv[1], int(sys.argv[2])
+bad, listening, healthz = [], False, False
+with open(path, encoding="utf-8", errors="replace") as f:
+    for n, line in enumerate(f, 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+        except ValueError:
+            bad.append(f"line {n}: {line.rstrip()[:200]}")
+            continue
+        if not isinstance(d, dict):
+            bad.append(f"line {n}: not an object")
+            continue
+        if d.get("msg") == "listening" and str(d.get("port")) == str(port):
+            listening = True
+        if d.get("path") == "/healthz" and d.get("method") == "GET" and str(d.get("status")) == "200":
+            healthz = True
+print("json" if not bad else "notjson")
+print("listening" if listening else "nolistening")
+print("healthz" if healthz else "nohealthz")
+for b in bad[:10]:
+    print("#", b)
+PY
+}
+log_result=""
+for _ in $(seq 1 25); do
+    log_result=$(check_logs 2>&1 || true)
+    if grep -qx healthz <<<"$log_result"; then
+        break
+    fi
+    sleep 0.2
+done
+if grep -qx json <<<"$log_result"; then
+    ok "every stdout log line is a JSON object"
+else
+    not_ok "every stdout log line is a JSON object" "$(grep '^#' <<<"$log_result")"
+fi
+if grep -qx listening <<<"$log_result"; then
+    ok "a {\"msg\":\"listening\",\"port\":$port} log line is written at start"
+else
+    not_ok "a {\"msg\":\"listening\",\"port\":$port} log line is written at start" "$(head -n 5 "$server_log")"
+fi
+if grep -qx healthz <<<"$log_result"; then
+    ok "a JSON request log line for GET /healthz with status 200 is written"
+else
+    not_ok "a JSON request log line for GET /healthz with status 200 is written" "$(tail -n 5 "$server_log")"
+fi
+
+# SIGTERM: the server exits 0 within 15 s.
+if kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    deadline=$((SECONDS + 15))
+    while kill -0 "$server_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+        sleep 0.1
+    done
+    if kill -0 "$server_pid" 2>/dev/null; then
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        not_ok "SIGTERM stops the server within 15 s (had to SIGKILL it)" "$(tail -n 10 "$server_err")"
+    else
+        rc=0
+        wait "$server_pid" || rc=$?
+        if [ "$rc" -eq 0 ]; then
+            ok "SIGTERM stops the server with exit status 0"
+        else
+            not_ok "SIGTERM stops the server with exit status 0 (exit $rc)" "$(tail -n 10 "$server_err")"
+        fi
+    fi
+else
+    rc=0
+    wait "$server_pid" || rc=$?
+    not_ok "SIGTERM stops the server with exit status 0 (it had already exited, status $rc)" \
+        "$(tail -n 10 "$server_err")"
+fi
+server_pid=""
+
+echo "e2e: server logs: ${server_log#"$repo_root"/}, ${server_err#"$repo_root"/}"
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
