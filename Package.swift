@@ -35,16 +35,21 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CUV"], swiftSettings: strict),
         .target(name: "HTTP1", dependencies: ["EventLoop", "CLLHTTP", "CUV"], swiftSettings: strict),
         .target(name: "Postgres", dependencies: ["EventLoop", "CPQ"], swiftSettings: strict),
+        .target(name: "UpstreamHTTP", dependencies: ["EventLoop", "CCurl"], swiftSettings: strict),
 
         // Domain-free building blocks above the wrappers.
         .target(name: "JSON", swiftSettings: strict),
         .target(name: "HTTPRouting", dependencies: ["HTTP1", "JSON"], swiftSettings: strict),
 
+        // The upstream simulator (Assistants v2 today): served by the project's own HTTP server.
+        // It never imports the gateway, and the gateway never imports it.
+        .target(name: "Simulator", dependencies: ["EventLoop", "HTTP1", "HTTPRouting", "JSON"], swiftSettings: strict),
+
         // The application: configuration, logging, the servers it runs.
         .target(
             name: "ThreadgateApp",
             dependencies: [
-                "EventLoop", "HTTP1", "HTTPRouting", "JSON",
+                "EventLoop", "HTTP1", "HTTPRouting", "JSON", "Simulator", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -67,11 +72,17 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "EventLoop"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "EventLoop"], swiftSettings: strict),
+        .testTarget(name: "UpstreamHTTPTests", dependencies: ["UpstreamHTTP", "EventLoop", "HTTP1"], swiftSettings: strict),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["Simulator", "EventLoop", "HTTP1", "HTTPRouting", "JSON", "UpstreamHTTP"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         .testTarget(name: "HTTPRoutingTests", dependencies: ["HTTPRouting", "HTTP1", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "ThreadgateAppTests",
-            dependencies: ["ThreadgateApp", "HTTP1", "EventLoop", "HTTPRouting", "JSON"],
+            dependencies: ["ThreadgateApp", "HTTP1", "EventLoop", "HTTPRouting", "JSON", "Postgres"],
             swiftSettings: strict
         ),
     ]

@@ -13,7 +13,8 @@
 #
 # Environment: DURATION (seconds, default 10), WARMUP (default 2),
 #   BENCH_WORKERS (default "1 2"), BENCH_CONNS (default "64 256"),
-#   BENCH_SERVERS (default "threadgate nginx").
+#   BENCH_SERVERS (default "threadgate nginx"), THREADGATE_BIN (a binary to use instead
+#   of building the release one).
 # Output: a table on stdout, then ratio lines; raw wrk output and a TSV in bench/out/.
 # All traffic goes to 127.0.0.1; every run is bounded; servers are stopped by their
 # process-group id on exit. Note that wrk and the server share the machine's cores.
@@ -241,9 +242,10 @@ EOF
 
 # --- build ----------------------------------------------------------------------------
 
-tg_bin=""
+# THREADGATE_BIN=path benchmarks that binary instead of building the release one.
+tg_bin="${THREADGATE_BIN:-}"
 for s in "${servers[@]}"; do
-    if [ "$s" = threadgate ]; then
+    if [ "$s" = threadgate ] && [ -z "$tg_bin" ]; then
         echo "healthz: building threadgate (release)"
         swift build -c release --product threadgate
         tg_bin="$(swift build -c release --show-bin-path)/threadgate"

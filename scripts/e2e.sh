@@ -6,8 +6,10 @@
 # Builds `threadgate` (debug), then checks its command line and a running server:
 # --help / --version, argument validation, /healthz, the JSON error shape of a 404,
 # X-Request-Id echo, one-JSON-object-per-line logs on stdout, and a clean exit on SIGTERM.
+# Then `threadgate dev` in a temp directory: cluster created, served, stopped, reused.
 # Prints `ok - ...` / `not ok - ...` per check and ends with `e2e: N passed, M failed`;
 # exits 1 if any check failed. The server's logs are kept in .build-logs/e2e-server.*.
+# THREADGATE_BIN=/path/to/threadgate skips the build and checks that binary instead.
 #
 # Log format this expects on stdout (one JSON object per line):
 #   {"msg":"listening","port":PORT,...}                         once per start
@@ -69,10 +71,13 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-echo "e2e: building threadgate (debug)"
-bin=""
-if swift build --product threadgate; then
-    bin="$(swift build --show-bin-path)/threadgate"
+# THREADGATE_BIN=path checks that binary (a release build, say) instead of building.
+bin="${THREADGATE_BIN:-}"
+if [ -z "$bin" ]; then
+    echo "e2e: building threadgate (debug)"
+    if swift build --product threadgate; then
+        bin="$(swift build --show-bin-path)/threadgate"
+    fi
 fi
 if [ -z "$bin" ] || [ ! -x "$bin" ]; then
     not_ok "threadgate builds"
@@ -188,7 +193,7 @@ check_logs() {
     python3 - "$server_log" "$port" <<'PY'
 import json, sys
 path, port = sys.argv[1], int(sys.argv[2])
-bad, listening, healthz = [], False, False
+bad, listening, healthz, rid = [], False, False, False
 with open(path, encoding="utf-8", errors="replace") as f:
     for n, line in enumerate(f, 1):
         if not line.strip():
@@ -205,9 +210,12 @@ with open(path, encoding="utf-8", errors="replace") as f:
             listening = True
         if d.get("path") == "/healthz" and d.get("method") == "GET" and str(d.get("status")) == "200":
             healthz = True
+        if d.get("path") == "/healthz" and d.get("request_id") == "abc123":
+            rid = True
 print("json" if not bad else "notjson")
 print("listening" if listening else "nolistening")
 print("healthz" if healthz else "nohealthz")
+print("rid" if rid else "norid")
 for b in bad[:10]:
     print("#", b)
 PY
@@ -215,7 +223,7 @@ PY
 log_result=""
 for _ in $(seq 1 25); do
     log_result=$(check_logs 2>&1 || true)
-    if grep -qx healthz <<<"$log_result"; then
+    if grep -qx healthz <<<"$log_result" && grep -qx rid <<<"$log_result"; then
         break
     fi
     sleep 0.2
@@ -234,6 +242,11 @@ if grep -qx healthz <<<"$log_result"; then
     ok "a JSON request log line for GET /healthz with status 200 is written"
 else
     not_ok "a JSON request log line for GET /healthz with status 200 is written" "$(tail -n 5 "$server_log")"
+fi
+if grep -qx rid <<<"$log_result"; then
+    ok "the request log line carries the client's X-Request-Id as request_id"
+else
+    not_ok "the request log line carries the client's X-Request-Id as request_id" "$(tail -n 5 "$server_log")"
 fi
 
 # SIGTERM: the server exits 0 within 15 s.
@@ -263,6 +276,135 @@ else
         "$(tail -n 10 "$server_err")"
 fi
 server_pid=""
+
+# --- threadgate dev: the private PostgreSQL cluster (issue 3) -------------------------
+# In a fresh temp directory: `threadgate dev` creates .threadgate/pg, applies migrations and
+# serves (/readyz 200); SIGINT stops the gateway, then the cluster (exit 0, no postmaster
+# left); a second run reuses the cluster and its data (a table made during the first run is
+# still there). Skipped when no PostgreSQL server package is installed.
+dev_dir=""
+dev_pid=""
+dev_cleanup() {
+    if [ -n "$dev_pid" ] && kill -0 "$dev_pid" 2>/dev/null; then
+        kill -INT "$dev_pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do
+            kill -0 "$dev_pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -KILL "$dev_pid" 2>/dev/null || true
+    fi
+    local pidfile="$dev_dir/.threadgate/pg/data/postmaster.pid"
+    if [ -n "$dev_dir" ] && [ -f "$pidfile" ]; then
+        kill -INT "$(head -n 1 "$pidfile")" 2>/dev/null || true   # fast shutdown of a leftover cluster
+        sleep 1
+    fi
+    if [ -n "$dev_dir" ]; then rm -rf "$dev_dir"; fi
+}
+trap 'dev_cleanup; cleanup' EXIT
+
+# dev_start N: starts `threadgate dev` in $dev_dir (output in $dev_dir/out.N, err.N) and
+# waits (at most 120 s: initdb runs on the first start) for /readyz to answer 200.
+dev_start() {
+    local n=$1 deadline
+    (cd "$dev_dir" && exec "$bin" dev --port "$dev_port" --workers 1 >"$dev_dir/out.$n" 2>"$dev_dir/err.$n" </dev/null) &
+    dev_pid=$!
+    deadline=$((SECONDS + 120))
+    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$dev_pid" 2>/dev/null; do
+        if [ "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$dev_port/readyz" 2>/dev/null)" = 200 ]; then
+            return 0
+        fi
+        sleep 0.3
+    done
+    return 1
+}
+
+# dev_stop: SIGINT, then waits (at most 60 s); sets dev_rc to the exit status (KILLED if it
+# had to be killed). Not for $(...): `wait` works only in the shell that started the process.
+dev_rc=""
+dev_stop() {
+    local deadline
+    dev_rc=0
+    kill -INT "$dev_pid" 2>/dev/null || true
+    deadline=$((SECONDS + 60))
+    while kill -0 "$dev_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    if kill -0 "$dev_pid" 2>/dev/null; then
+        kill -KILL "$dev_pid" 2>/dev/null || true
+        wait "$dev_pid" 2>/dev/null || true
+        dev_rc=KILLED
+    else
+        wait "$dev_pid" || dev_rc=$?
+    fi
+    dev_pid=""
+}
+
+# gone PID: true once PID has exited (allowing 5 s for it to be reaped).
+gone() {
+    local _
+    for _ in $(seq 1 50); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    echo "e2e: skipping threadgate dev checks (no PostgreSQL server under /usr/lib/postgresql)"
+else
+    dev_dir=$(mktemp -d /tmp/tg-e2e-dev.XXXXXX)
+    chmod 755 "$dev_dir"   # as root the cluster runs as postgres, which must enter this directory
+    dev_port=$(free_port)
+    dev_psql=(psql -X -q -At "host=$dev_dir/.threadgate/pg/socket user=postgres dbname=threadgate")
+    echo "e2e: starting threadgate dev in $dev_dir on port $dev_port"
+
+    if dev_start 1; then
+        ok "threadgate dev (first run) creates its cluster and /readyz answers 200"
+    else
+        not_ok "threadgate dev (first run) creates its cluster and /readyz answers 200 within 120 s" \
+            "$(cat "$dev_dir/out.1" 2>/dev/null; tail -n 10 "$dev_dir/err.1" 2>/dev/null)"
+    fi
+    if grep -q "serving on http://127.0.0.1:$dev_port" "$dev_dir/out.1"; then
+        ok "threadgate dev prints the URL it serves on"
+    else
+        not_ok "threadgate dev prints the URL it serves on" "$(cat "$dev_dir/out.1")"
+    fi
+    if "${dev_psql[@]}" -c 'CREATE TABLE e2e_marker (id int)' >/dev/null 2>"$tmp/dev.psql"; then
+        ok "the dev database is reachable on its unix socket"
+    else
+        not_ok "the dev database is reachable on its unix socket" "$(cat "$tmp/dev.psql")"
+    fi
+    postmaster=$(head -n 1 "$dev_dir/.threadgate/pg/data/postmaster.pid" 2>/dev/null || true)
+    dev_stop
+    if [ "$dev_rc" = 0 ]; then
+        ok "SIGINT stops threadgate dev with exit status 0"
+    else
+        not_ok "SIGINT stops threadgate dev with exit status 0 (exit $dev_rc)" "$(tail -n 10 "$dev_dir/err.1")"
+    fi
+    if [ -n "$postmaster" ] && gone "$postmaster" && [ ! -f "$dev_dir/.threadgate/pg/data/postmaster.pid" ]; then
+        ok "the dev cluster's postmaster is gone after threadgate dev exits"
+    else
+        not_ok "the dev cluster's postmaster is gone after threadgate dev exits (pid '${postmaster:-none}')" \
+            "$(cat "$dev_dir/out.1")"
+    fi
+
+    if dev_start 2 && grep -q "reusing" "$dev_dir/out.2"; then
+        ok "a second threadgate dev reuses the cluster and /readyz answers 200"
+    else
+        not_ok "a second threadgate dev reuses the cluster and /readyz answers 200" \
+            "$(cat "$dev_dir/out.2" 2>/dev/null; tail -n 10 "$dev_dir/err.2" 2>/dev/null)"
+    fi
+    if [ "$("${dev_psql[@]}" -c "SELECT to_regclass('e2e_marker') IS NOT NULL" 2>/dev/null)" = t ]; then
+        ok "the data of the first run is still there"
+    else
+        not_ok "the data of the first run is still there"
+    fi
+    dev_stop
+    if [ "$dev_rc" = 0 ] && [ ! -f "$dev_dir/.threadgate/pg/data/postmaster.pid" ]; then
+        ok "the second threadgate dev stops cleanly (exit 0, cluster stopped)"
+    else
+        not_ok "the second threadgate dev stops cleanly (exit $dev_rc)" "$(cat "$dev_dir/out.2")"
+    fi
+fi
+# --- end of threadgate dev checks --------------------------------------------------------
 
 echo "e2e: server logs: ${server_log#"$repo_root"/}, ${server_err#"$repo_root"/}"
 echo "e2e: $passed passed, $failed failed"

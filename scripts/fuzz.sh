@@ -102,6 +102,11 @@ log_dir="$repo_root/.build-logs"
 mkdir -p "$log_dir"
 run_log="$log_dir/fuzz-run.log"
 
+# libFuzzer and ASan report crashes themselves. Swift's backtracer must stay off: under
+# ASan, a Swift trap makes its memory server trip a bogus ASan report and leaves an
+# orphaned swift-backtrace that hangs forever (holding this script's output pipe).
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
+
 echo "fuzz: running for ${duration}s: ${fuzz_bin#"$repo_root"/} ${fuzz_args[*]} $work_corpus"
 rc=0
 "$fuzz_bin" "${fuzz_args[@]}" "$work_corpus" 2>&1 | tee "$run_log" || rc=$?

@@ -60,6 +60,7 @@ is_running() {
 start_server() {
     local dir=$1 bin
     bin=$(pg_bin)
+    chmod 750 "$dir"  # postgres accepts 0700 or 0750, nothing wider
     as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 \
         -o "-c listen_addresses='' -k $dir -p $port" start >/dev/null
 }
@@ -96,8 +97,6 @@ max_connections = 200
 unix_socket_permissions = 0777
 EOF
     start_server "$dir"
-    # Let any local user reach the socket directory (the tests may run as root).
-    chmod 755 "$dir"
     echo "export TEST_DATABASE_URL='$(url_for "$dir")'"
 }
 

@@ -5,11 +5,16 @@
 #
 # Steps (each announced, timed and logged to .build-logs/<step>.log):
 #   deps       scripts/install-deps.sh            Debian packages
+#   pg         scripts/pg-test-cluster.sh start   throwaway PostgreSQL for the DB tests
+#                                                 (stopped on exit; skipped when
+#                                                 TEST_DATABASE_URL is set or
+#                                                 THREADGATE_SKIP_DB_TESTS=1)
 #   build      swift build -c debug
 #   test       swift test
 #   asan       swift test --sanitize=address      (scratch path .build-asan)
 #   tsan       swift test --sanitize=thread       (scratch path .build-tsan)
 #   fuzz       scripts/fuzz.sh SECONDS            libFuzzer over the request path
+#   contract   tests/contract/run.sh              the openai Python SDK against `threadgate simulate`
 #   e2e        scripts/e2e.sh                     black-box checks of the real binary
 #
 # Environment toggles:
@@ -17,6 +22,9 @@
 #   FUZZ_SECONDS=N      fuzz for N seconds (default 60)
 #   QUICK=1             skip asan, tsan and fuzz
 #   ASAN_OPTIONS / TSAN_OPTIONS   override the defaults below
+#   STEP_TIMEOUT=S      stop a step (and every process it started) after S seconds;
+#                       default 1800 when stdin is not a terminal (CI), off (0) on a
+#                       terminal, where it would keep Ctrl-C from reaching the step
 #
 # Every step runs even after a failure; the exit status is non-zero if any failed.
 # The last line is the plain summary CI reads: "test.sh: N passed, M failed"
@@ -46,6 +54,24 @@ fi
 # concurrency, Dispatch and Foundation report none), so leak detection stays on.
 asan_options="${ASAN_OPTIONS:-detect_leaks=1}"
 tsan_options="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+# Swift's crash backtracer must be off in sanitized processes: on a Swift trap
+# (fatalError, precondition, force unwrap) under ASan its memory server trips an ASan
+# report and the orphaned swift-backtrace then hangs forever, holding the output pipe;
+# under TSan it crashes the TSan runtime. With it off, the runtime still prints the
+# fatal error and a plain stack trace, and the process exits at once.
+swift_backtrace="${SWIFT_BACKTRACE:-enable=no}"
+
+if [ -n "${STEP_TIMEOUT:-}" ]; then
+    step_timeout=$STEP_TIMEOUT
+elif [ -t 0 ]; then
+    step_timeout=0
+else
+    step_timeout=1800
+fi
+if ! [[ "$step_timeout" =~ ^[0-9]+$ ]]; then
+    echo "test.sh: STEP_TIMEOUT must be a number of seconds (got '$step_timeout')" >&2
+    exit 2
+fi
 
 # Results, in order: name, status (pass|FAIL|skip), seconds.
 step_names=()
@@ -62,8 +88,14 @@ run_step() {
     echo "==> [$name] $*"
     echo "    (log: ${log#"$repo_root"/})"
     local start=$EPOCHREALTIME rc=0
+    # GNU timeout (not --foreground) runs the step in its own process group and on
+    # expiry signals the whole group, so a hung test binary cannot keep tee waiting.
+    local -a bound=()
+    if [ "$step_timeout" -gt 0 ]; then
+        bound=(timeout -k 30 "$step_timeout")
+    fi
     # pipefail makes the pipeline's status the command's, not tee's.
-    "$@" 2>&1 | tee "$log" || rc=$?
+    "${bound[@]}" "$@" 2>&1 | tee "$log" || rc=$?
     local end=$EPOCHREALTIME
     local secs
     secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
@@ -72,6 +104,9 @@ run_step() {
     if [ "$rc" -eq 0 ]; then
         step_status+=(pass)
         echo "==> [$name] passed in ${secs}s"
+    elif [ "$step_timeout" -gt 0 ] && { [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; }; then
+        step_status+=(FAIL)
+        echo "==> [$name] FAILED: timed out after ${step_timeout}s (STEP_TIMEOUT)"
     else
         step_status+=(FAIL)
         echo "==> [$name] FAILED (exit $rc) in ${secs}s"
@@ -89,6 +124,39 @@ skip_step() {
 
 run_step deps bash scripts/install-deps.sh
 
+# The database tests need TEST_DATABASE_URL: start a throwaway PostgreSQL cluster (unix
+# socket only) unless one is given or THREADGATE_SKIP_DB_TESTS=1; a cluster started here
+# is stopped on exit.
+started_pg=0
+stop_pg() {
+    if [ "$started_pg" = 1 ]; then
+        bash scripts/pg-test-cluster.sh stop >/dev/null 2>&1 || true
+    fi
+}
+trap stop_pg EXIT
+if [ "${THREADGATE_SKIP_DB_TESTS:-0}" = 1 ]; then
+    skip_step pg "THREADGATE_SKIP_DB_TESTS=1"
+elif [ -n "${TEST_DATABASE_URL:-}" ]; then
+    skip_step pg "TEST_DATABASE_URL given"
+elif [ -f scripts/pg-test-cluster.sh ]; then
+    # A cluster someone already runs from this tree is reused and left running.
+    if ! bash scripts/pg-test-cluster.sh env >/dev/null 2>&1; then
+        started_pg=1
+    fi
+    run_step pg bash scripts/pg-test-cluster.sh start
+    # The script prints `export TEST_DATABASE_URL='...'`; take the value, no eval.
+    pg_line=$(grep -E "^export TEST_DATABASE_URL=" "$log_dir/pg.log" | tail -n 1 || true)
+    if [ -n "$pg_line" ]; then
+        pg_url=${pg_line#export TEST_DATABASE_URL=}
+        pg_url=${pg_url#\'}
+        pg_url=${pg_url%\'}
+        export TEST_DATABASE_URL="$pg_url"
+        echo "    TEST_DATABASE_URL=$TEST_DATABASE_URL"
+    fi
+else
+    skip_step pg "scripts/pg-test-cluster.sh missing"
+fi
+
 run_step build swift build -c debug
 run_step test swift test
 
@@ -96,9 +164,9 @@ if [ "$skip_sanitizers" = 1 ]; then
     skip_step asan "SKIP_SANITIZERS or QUICK"
     skip_step tsan "SKIP_SANITIZERS or QUICK"
 else
-    run_step asan env ASAN_OPTIONS="$asan_options" \
+    run_step asan env ASAN_OPTIONS="$asan_options" SWIFT_BACKTRACE="$swift_backtrace" \
         swift test --sanitize=address --scratch-path .build-asan
-    run_step tsan env TSAN_OPTIONS="$tsan_options" \
+    run_step tsan env TSAN_OPTIONS="$tsan_options" SWIFT_BACKTRACE="$swift_backtrace" \
         swift test --sanitize=thread --scratch-path .build-tsan
 fi
 
@@ -107,6 +175,10 @@ if [ "$skip_fuzz" = 1 ]; then
 else
     run_step fuzz bash scripts/fuzz.sh "$fuzz_seconds"
 fi
+
+# The official openai Python SDK (from PyPI, in a venv) drives the simulator: an independent
+# check of its fidelity to the upstream.
+run_step contract bash tests/contract/run.sh
 
 if [ -x scripts/e2e.sh ]; then
     run_step e2e scripts/e2e.sh

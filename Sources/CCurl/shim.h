@@ -25,4 +25,13 @@ static const int ccurl_poll_in = CURL_POLL_IN;
 static const int ccurl_poll_out = CURL_POLL_OUT;
 static const int ccurl_poll_inout = CURL_POLL_INOUT;
 static const int ccurl_poll_remove = CURL_POLL_REMOVE;
+static const size_t ccurl_writefunc_pause = CURL_WRITEFUNC_PAUSE;
+static const int ccurl_pause_cont = CURLPAUSE_CONT;
+static const long ccurl_pipe_multiplex = CURLPIPE_MULTIPLEX;
+static const int ccurl_error_size = CURL_ERROR_SIZE;
+static const long ccurl_global_default = CURL_GLOBAL_DEFAULT;
+
+/* The result of a finished transfer: curl_multi_info_read's union member, read before the
+   easy handle is removed (the message is invalid afterwards). */
+static inline CURLcode ccurl_msg_result(const CURLMsg *m) { return m->data.result; }
 #endif

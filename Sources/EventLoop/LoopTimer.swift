@@ -55,13 +55,27 @@ extension EventLoop {
     /// cancelled or the loop shuts down first.
     public func sleep(for duration: Duration) async throws {
         try await withLoopCallback(on: self) { (completion: LoopCompletion<Void>) in
+            if self.isShuttingDown {
+                completion.fail(CancellationError())
+                return
+            }
             let timer = LoopTimer(loop: self)
-            timer.start(after: duration) {
+            // Shutdown would force-close the timer and never resume the task: end the sleep first.
+            let hook = self.addShutdownHook {
                 timer.close()
+                completion.fail(CancellationError())
+            }
+            // libuv counts from the loop's clock, cached at the start of each turn in whole
+            // milliseconds: refresh it and add one so the sleep never ends early.
+            uv_update_time(self.uv)
+            timer.start(after: duration + .milliseconds(1)) {
+                timer.close()
+                self.removeShutdownHook(hook)
                 completion.succeed(())
             }
             completion.onCancel {
                 timer.close()
+                self.removeShutdownHook(hook)
             }
         }
     }

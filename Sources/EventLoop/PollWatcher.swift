@@ -13,6 +13,8 @@ public struct PollEvents: OptionSet, Hashable, Sendable {
 /// Closing the watcher never closes the descriptor.
 public final class PollWatcher: LoopHandle, @unchecked Sendable {  // confined to its loop thread
     private var callback: ((Result<PollEvents, EventLoopError>) -> Void)?
+    /// The `wait(for:)` in progress, failed when the watcher closes first (so it never hangs).
+    private var pendingWait: LoopCompletion<PollEvents>?
     public let fileDescriptor: Int32
 
     public init(loop: EventLoop, fileDescriptor: Int32) throws(EventLoopError) {
@@ -51,18 +53,30 @@ public final class PollWatcher: LoopHandle, @unchecked Sendable {  // confined t
     /// Suspends until one of `events` is ready once. Throws on poll errors and cancellation.
     public func wait(for events: PollEvents) async throws -> PollEvents {
         try await withLoopCallback(on: loop) { (completion: LoopCompletion<PollEvents>) in
+            guard !self.isClosed else {
+                completion.fail(EventLoopError(code: .loopClosed, operation: "wait on a closed poll watcher"))
+                return
+            }
+            self.pendingWait = completion
             self.start(events) { result in
                 self.stop()
+                self.pendingWait = nil
                 switch result {
                 case .success(let ready): completion.succeed(ready)
                 case .failure(let error): completion.fail(error)
                 }
             }
-            completion.onCancel { self.stop() }
+            completion.onCancel {
+                self.stop()
+                self.pendingWait = nil
+            }
         }
     }
 
     override func willClose() {
         callback = nil
+        let waiting = pendingWait
+        pendingWait = nil
+        waiting?.fail(EventLoopError(code: .loopClosed, operation: "poll watcher closed"))
     }
 }

@@ -238,10 +238,13 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
             let writer = ConnectionBodyWriter(connection: self, chunked: chunked)
             bodyWriter = writer
             responderTask = Task(executorPreference: loop) { [self] in
+                // A writer the producer kept must not write into the next response.
+                defer { writer.connectionClosed() }
                 do {
                     try await produce(writer)
                     guard !isClosed else { return }
-                    if chunked { stream.write(ResponseEncoder.lastChunk) }
+                    // With a completion like every body write, so a pending close sees the queue drain.
+                    if chunked { stream.write(ResponseEncoder.lastChunk) { [self] error in writeCompleted(error) } }
                     bodyWriter = nil
                     responderTask = nil
                     if !chunked { machine.responseEndsWithClose() }

@@ -31,6 +31,8 @@ final class RequestParser {
     private var fieldName: [UInt8] = []
     private var fieldValue: [UInt8] = []
     private var headers = HTTPHeaders()
+    /// Trailer fields seen after a chunked body: bounded like header fields, never kept.
+    private var trailerCount = 0
     private var headBytes = 0
     private var body: [UInt8] = []
     private var pendingError: HTTPServerError?
@@ -109,6 +111,7 @@ final class RequestParser {
     private func messageBegan() -> Int32 {
         target.removeAll(keepingCapacity: true)
         headers = HTTPHeaders()
+        trailerCount = 0
         headBytes = 0
         body = []
         phase = .head
@@ -120,7 +123,13 @@ final class RequestParser {
         if target.count + length > limits.maxRequestTargetBytes {
             return fail(.requestTargetTooLong, "The request target is longer than \(limits.maxRequestTargetBytes) bytes.")
         }
-        target.append(contentsOf: UnsafeRawBufferPointer(start: at, count: length))
+        let bytes = UnsafeRawBufferPointer(start: at, count: length)
+        // llhttp lets bytes ≥ 0x80 through; a request-target is ASCII (RFC 3986 §2), so refuse them
+        // rather than hand routes a target silently re-decoded with replacement characters.
+        if bytes.contains(where: { $0 >= 0x80 }) {
+            return fail(.malformedRequest, "The request target must be ASCII; percent-encode other bytes.")
+        }
+        target.append(contentsOf: bytes)
         return 0
     }
 
@@ -147,11 +156,31 @@ final class RequestParser {
             fieldName.removeAll(keepingCapacity: true)
             fieldValue.removeAll(keepingCapacity: true)
         }
-        if headers.count >= limits.maxHeaderCount {
+        if headers.count + trailerCount >= limits.maxHeaderCount {
             return fail(.headersTooLarge, "The request has more than \(limits.maxHeaderCount) header fields.")
+        }
+        // llhttp 8 lets spaces into field names ("Host : a"); RFC 9112 §5.1 requires a 400.
+        if fieldName.isEmpty || !fieldName.allSatisfy({ Self.isTokenByte[Int($0)] }) {
+            return fail(.malformedRequest, "Invalid header field name.")
+        }
+        // A trailer field is never merged into the header section (RFC 9110 §6.5.1).
+        if phase == .body {
+            trailerCount += 1
+            return 0
         }
         headers.add(name: String(decoding: fieldName, as: UTF8.self), value: String(decoding: fieldValue, as: UTF8.self))
         return 0
+    }
+
+    /// RFC 9110 `tchar`: the bytes a field name may contain.
+    static let isTokenByte: [Bool] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            return true
+        default:
+            return Array("!#$%&'*+-.^_`|~".utf8).contains(UInt8(byte))
+        }
     }
 
     private func headersComplete() -> Int32 {

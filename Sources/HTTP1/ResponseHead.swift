@@ -28,7 +28,8 @@ struct ResponseEncoder {
                 appendDecimal(contentLength, to: &out)
                 out.append(contentsOf: Self.crlf)
             }
-        } else if versionMinor >= 1 {
+        } else if versionMinor >= 1 && response.status.allowsBody {
+            // No Transfer-Encoding on 1xx, 204 or 304 (RFC 9112 §6.1).
             out.append(contentsOf: Self.chunkedHeader)
         }
         if !requestID.isEmpty {
@@ -41,7 +42,7 @@ struct ResponseEncoder {
         } else if versionMinor == 0 {
             out.append(contentsOf: Self.connectionKeepAlive)
         }
-        for (name, value) in response.headers where Self.isSafe(name) && Self.isSafe(value) {
+        for (name, value) in response.headers where Self.isFieldName(name) && Self.isSafe(value) {
             if name.equalsCaseInsensitive("content-length") || name.equalsCaseInsensitive("transfer-encoding")
                 || name.equalsCaseInsensitive("connection") || name.equalsCaseInsensitive("date")
                 || name.equalsCaseInsensitive("x-request-id")
@@ -81,7 +82,12 @@ struct ResponseEncoder {
     private static let connectionClose: [UInt8] = Array("Connection: close\r\n".utf8)
     private static let connectionKeepAlive: [UInt8] = Array("Connection: keep-alive\r\n".utf8)
 
-    /// Header names and values must not smuggle line breaks into the head.
+    /// A header name from a responder is sent only when it is an RFC 9110 token.
+    private static func isFieldName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { RequestParser.isTokenByte[Int($0)] }
+    }
+
+    /// Header values must not smuggle line breaks into the head.
     private static func isSafe(_ text: String) -> Bool {
         !text.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
     }

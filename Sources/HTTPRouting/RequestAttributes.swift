@@ -11,15 +11,24 @@ public protocol RequestAttributeKey {
 }
 
 /// Typed values attached to a request by middleware, keyed by ``RequestAttributeKey`` types.
+///
+/// Requests carry few attributes, so they live in a small array (empty costs nothing).
 public struct RequestAttributes: Sendable {
-    private var storage: [ObjectIdentifier: any Sendable] = [:]
+    private var storage: [(key: ObjectIdentifier, value: any Sendable)]
 
     /// No attributes.
-    public init() {}
+    public init() { storage = [] }
 
     /// The value stored under `key`, or nil. Setting nil removes it.
     public subscript<Key: RequestAttributeKey>(key: Key.Type) -> Key.Value? {
-        get { storage[ObjectIdentifier(key)] as? Key.Value }
-        set { storage[ObjectIdentifier(key)] = newValue }
+        get {
+            let id = ObjectIdentifier(key)
+            return storage.first { $0.key == id }?.value as? Key.Value
+        }
+        set {
+            let id = ObjectIdentifier(key)
+            storage.removeAll { $0.key == id }
+            if let newValue { storage.append((key: id, value: newValue)) }
+        }
     }
 }

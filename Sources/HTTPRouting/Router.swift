@@ -9,8 +9,9 @@ public import HTTP1
 ///   `invalid_path`. A malformed query answers 400 `invalid_query`.
 /// - An unknown path answers 404 `not_found`; a known path with another method answers 405
 ///   `method_not_allowed` with `Allow`. HEAD runs the GET route (the server drops the body).
-/// - Every response carries ``HTTPResponse/routeTemplate``: the route's `METHOD /pattern`, or
-///   ``unmatchedRouteTemplate`` for 404 and 405.
+/// - Every response carries ``HTTPResponse/routeTemplate``: the route's `METHOD /pattern`
+///   (a HEAD answered by a GET route keeps `GET …`), or ``unmatchedRouteTemplate`` for 404
+///   and 405.
 public struct Router: HTTPResponder {
     /// The route template of 404 and 405 responses.
     public static let unmatchedRouteTemplate = "unmatched"
@@ -29,20 +30,30 @@ public struct Router: HTTPResponder {
 
     /// Matches `request` and answers inline (immediate routes and errors) or in a task.
     public func dispatch(_ request: HTTPRequest) -> HTTPDispatch {
-        switch resolve(request) {
-        case .answer(let response):
-            return .immediate(response)
-        case .route(let route, let routed):
-            switch route.action {
-            case .immediate(let handler):
-                return .immediate(Self.run(handler, routed))
-            case .deferred(let handler):
-                let hook = onUnexpectedError
-                return .deferred { _, context in
-                    var routed = routed
-                    routed.context = context
-                    return await Self.run(handler, routed, onUnexpectedError: hook)
-                }
+        let lookup = lookUp(request.method, in: request.target)
+        guard let route = lookup.route else {
+            return .immediate(unmatchedResponse(request, lookup))
+        }
+        guard let parameters = lookup.parameters else {
+            let error = APIError.badRequest(code: .invalidPath, message: "The request path has an invalid percent-encoding.")
+            return .immediate(Self.finish(error.response(), route.template))
+        }
+        let query: QueryParameters
+        do {
+            query = try Self.parseQuery(of: request.target, pathLength: lookup.pathLength)
+        } catch {
+            return .immediate(Self.finish(error.response(), route.template))
+        }
+
+        switch route.action {
+        case .immediate(let handler):
+            return .immediate(Self.run(handler, request, route.template, parameters, query))
+        case .deferred(let handler):
+            let hook = onUnexpectedError
+            return .deferred { request, context in
+                let routed = RoutedRequest(
+                    request: request, context: context, routeTemplate: route.template, parameters: parameters, query: query)
+                return await Self.run(handler, routed, onUnexpectedError: hook)
             }
         }
     }
@@ -57,89 +68,89 @@ public struct Router: HTTPResponder {
 }
 
 extension Router {
-    private enum Resolution {
-        case answer(HTTPResponse)
-        case route(Route, RoutedRequest)
+    /// What matching found.
+    private struct Lookup {
+        /// The route matched for the method, if any.
+        var route: Route?
+        /// Its decoded parameters; nil when one is malformed.
+        var parameters: PathParameters? = PathParameters()
+        /// Methods the path answers, when no route answers the request's method.
+        var allowed: [HTTPMethod] = []
+        /// The byte length of the path (the target before any `?`).
+        var pathLength = 0
     }
 
-    private enum Match {
-        case found(Route, PathParameters)
-        case invalidParameter(Route)
-        case methodNotAllowed([HTTPMethod])
-        case notFound
-    }
-
-    private func resolve(_ request: HTTPRequest) -> Resolution {
-        let outcome: Match
-        if let found = request.target.utf8.withContiguousStorageIfAvailable({ match(request.method, in: $0) }) {
-            outcome = found
-        } else {
-            outcome = Array(request.target.utf8).withUnsafeBufferPointer { match(request.method, in: $0) }
+    private func lookUp(_ method: HTTPMethod, in target: String) -> Lookup {
+        if let lookup = target.utf8.withContiguousStorageIfAvailable({ lookUp(method, inBytes: $0) }) {
+            return lookup
         }
-
-        switch outcome {
-        case .notFound:
-            var response = APIError.notFound(message: "Invalid URL (\(request.method.rawValue) \(request.path)).").response()
-            response.routeTemplate = Self.unmatchedRouteTemplate
-            return .answer(response)
-        case .methodNotAllowed(let allowed):
-            var response = APIError.methodNotAllowed(allowed: allowed).response()
-            response.routeTemplate = Self.unmatchedRouteTemplate
-            return .answer(response)
-        case .invalidParameter(let route):
-            let error = APIError.badRequest(code: .invalidPath, message: "The request path has an invalid percent-encoding.")
-            return .answer(Self.finish(error.response(), route.template))
-        case .found(let route, let parameters):
-            var query = QueryParameters()
-            if let text = request.query, !text.isEmpty {
-                do {
-                    query = try QueryParameters(parsing: text)
-                } catch {
-                    return .answer(Self.finish(error.response(), route.template))
-                }
-            }
-            return .route(route, RoutedRequest(request, context: nil, routeTemplate: route.template, parameters: parameters, query: query))
-        }
+        return Array(target.utf8).withUnsafeBufferPointer { lookUp(method, inBytes: $0) }
     }
 
-    /// Matches the path part of `target` (bytes before any `?`).
-    private func match(_ method: HTTPMethod, in target: UnsafeBufferPointer<UInt8>) -> Match {
-        var pathEnd = 0
-        while pathEnd < target.count, target[pathEnd] != UInt8(ascii: "?") { pathEnd += 1 }
-        guard pathEnd > 0, target[0] == UInt8(ascii: "/") else { return .notFound }
-        let matcher = PathMatcher(path: UnsafeBufferPointer(rebasing: target[..<pathEnd]))
+    private func lookUp(_ method: HTTPMethod, inBytes target: UnsafeBufferPointer<UInt8>) -> Lookup {
+        var lookup = Lookup()
+        while lookup.pathLength < target.count, target[lookup.pathLength] != UInt8(ascii: "?") { lookup.pathLength += 1 }
+        guard lookup.pathLength > 0, target[0] == UInt8(ascii: "/") else { return lookup }
+        let matcher = PathMatcher(path: UnsafeBufferPointer(rebasing: target[..<lookup.pathLength]))
 
         var ranges: [Range<Int>] = []
-        guard let route = matcher.find(method, in: root, at: 0, parameters: &ranges) else {
-            var allowed: [HTTPMethod] = []
-            matcher.allowedMethods(in: root, at: 0, into: &allowed)
-            return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed)
+        lookup.route = matcher.find(method, in: root, at: 0, parameters: &ranges)
+        guard let route = lookup.route else {
+            matcher.allowedMethods(in: root, at: 0, into: &lookup.allowed)
+            return lookup
         }
-        guard !ranges.isEmpty else { return .found(route, PathParameters()) }
+        guard !ranges.isEmpty else { return lookup }
 
         var pairs: [(name: String, value: String)] = []
         pairs.reserveCapacity(ranges.count)
         for (name, range) in zip(route.parameterNames, ranges) {
-            let bytes = UnsafeBufferPointer(rebasing: target[range])
-            guard let value = PercentDecoding.decode(bytes, plusAsSpace: false) else { return .invalidParameter(route) }
+            guard let value = PercentDecoding.decode(UnsafeBufferPointer(rebasing: target[range]), plusAsSpace: false) else {
+                lookup.parameters = nil
+                return lookup
+            }
             pairs.append((name: name, value: value))
         }
-        return .found(route, PathParameters(pairs))
+        lookup.parameters = PathParameters(pairs)
+        return lookup
     }
-}
 
-extension Router {
-    private static func finish(_ response: HTTPResponse, _ template: String) -> HTTPResponse {
-        var response = response
+    /// The query after the path, parsed; empty when there is none.
+    private static func parseQuery(of target: String, pathLength: Int) throws(APIError) -> QueryParameters {
+        guard pathLength + 1 < target.utf8.count else { return QueryParameters() }
+        let start = target.utf8.index(target.utf8.startIndex, offsetBy: pathLength + 1)
+        return try QueryParameters(parsing: target[start...])
+    }
+
+    /// 404, or 405 with `Allow` when the path is known.
+    private func unmatchedResponse(_ request: HTTPRequest, _ lookup: Lookup) -> HTTPResponse {
+        let error: APIError
+        if lookup.allowed.isEmpty {
+            let target = request.target
+            let path = target[..<target.utf8.index(target.utf8.startIndex, offsetBy: lookup.pathLength)]
+            error = .notFound(message: "Invalid URL (\(request.method.rawValue) \(path)).")
+        } else {
+            error = .methodNotAllowed(allowed: lookup.allowed)
+        }
+        return Self.finish(error.response(), Self.unmatchedRouteTemplate)
+    }
+
+    private static func finish(_ response: consuming HTTPResponse, _ template: String) -> HTTPResponse {
         response.routeTemplate = template
         return response
     }
 
-    private static func run(_ handler: ImmediateRouteHandler, _ request: RoutedRequest) -> HTTPResponse {
+    /// Runs an immediate handler. Kept out of line: inlined, the optimizer copies the routed
+    /// request once more (measured).
+    @inline(never)
+    private static func run(
+        _ handler: ImmediateRouteHandler, _ request: HTTPRequest, _ template: String, _ parameters: PathParameters,
+        _ query: QueryParameters
+    ) -> HTTPResponse {
+        let routed = RoutedRequest(request: request, context: nil, routeTemplate: template, parameters: parameters, query: query)
         do {
-            return finish(try handler(request), request.routeTemplate)
+            return finish(try handler(routed), template)
         } catch {
-            return finish(error.response(), request.routeTemplate)
+            return finish(error.response(), template)
         }
     }
 

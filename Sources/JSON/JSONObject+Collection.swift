@@ -6,7 +6,10 @@ extension JSONObject: RandomAccessCollection {
     public var endIndex: Int { entries.count }
 
     /// The key/value pair at `position`.
-    public subscript(position: Int) -> Element { entries[position] }
+    public subscript(position: Int) -> Element {
+        let entry = entries[position]
+        return (key: entry.key, value: entry.value)
+    }
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {

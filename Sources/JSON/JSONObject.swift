@@ -4,16 +4,23 @@
 /// beyond ``indexThreshold`` keys. Assigning to an existing key keeps its position;
 /// assigning `nil` removes it.
 ///
-/// Keys compare as Swift strings do (canonical equivalence), so `"é"` written precomposed
-/// and decomposed name the same key.
+/// Keys compare byte for byte (as JSON's code-unit comparison does, and unlike Swift's
+/// `String ==`): `"é"` written precomposed and decomposed are two different keys.
 public struct JSONObject: Sendable {
     /// The number of keys above which lookups use a hash index.
     public static let indexThreshold = 12
 
+    /// One key/value pair. A struct rather than a tuple: arrays of tuples copy and destroy
+    /// through slow generic runtime paths.
+    struct Entry: Sendable {
+        var key: String
+        var value: JSONValue
+    }
+
     /// The key/value pairs in order.
-    public private(set) var entries: [(key: String, value: JSONValue)]
+    private(set) var entries: [Entry]
     /// Position of each key; nil while the object is small.
-    private var positions: [String: Int]?
+    private var positions: [ExactKey: Int]?
 
     /// An empty object.
     public init() {
@@ -60,9 +67,9 @@ public struct JSONObject: Sendable {
             entries[position].value = value
             return old
         }
-        entries.append((key: key, value: value))
+        entries.append(Entry(key: key, value: value))
         if positions != nil {
-            positions?[key] = entries.count - 1
+            positions?[ExactKey(key)] = entries.count - 1
         } else if entries.count > Self.indexThreshold {
             rebuildPositions()
         }
@@ -86,11 +93,8 @@ public struct JSONObject: Sendable {
 
     /// The position of `key` in ``entries``.
     public func position(of key: String) -> Int? {
-        if let positions { return positions[key] }
-        for position in entries.indices where entries[position].key == key {
-            return position
-        }
-        return nil
+        if let positions { return positions[ExactKey(key)] }
+        return ExactKey.linearSearch(key, in: entries[...])
     }
 
     private mutating func rebuildPositions() {
@@ -98,9 +102,42 @@ public struct JSONObject: Sendable {
             positions = nil
             return
         }
-        var index: [String: Int] = [:]
+        var index: [ExactKey: Int] = [:]
         index.reserveCapacity(entries.count)
-        for (position, entry) in entries.enumerated() { index[entry.key] = position }
+        for (position, entry) in entries.enumerated() { index[ExactKey(entry.key)] = position }
         positions = index
+    }
+}
+
+/// A string key that hashes and compares its UTF-8 bytes, not its canonical form.
+struct ExactKey: Hashable, Sendable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (lhs: ExactKey, rhs: ExactKey) -> Bool {
+        lhs.text.utf8.count == rhs.text.utf8.count && sameBytes(lhs.text, rhs.text)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The offset from `entries.startIndex` of the entry whose key has `key`'s bytes.
+    static func linearSearch(_ key: String, in entries: ArraySlice<JSONObject.Entry>) -> Int? {
+        let length = key.utf8.count
+        for position in entries.indices {
+            let candidate = entries[position].key
+            if candidate.utf8.count == length, sameBytes(candidate, key) { return position - entries.startIndex }
+        }
+        return nil
+    }
+
+    /// Whether two strings have the same UTF-8 bytes.
+    static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { left in rhs.withUTF8 { right in left.elementsEqual(right) } }
     }
 }

@@ -10,7 +10,7 @@ extension JSONValue {
     public var intValue: Int? {
         switch self {
         case .int(let value): Int(exactly: value)
-        case .double(let value): Int(exactly: value)
+        case .double(let value): Self.exactInt64(value).flatMap { Int(exactly: $0) }
         case .null, .bool, .string, .array, .object: nil
         }
     }
@@ -19,9 +19,19 @@ extension JSONValue {
     public var int64Value: Int64? {
         switch self {
         case .int(let value): value
-        case .double(let value): Int64(exactly: value)
+        case .double(let value): Self.exactInt64(value)
         case .null, .bool, .string, .array, .object: nil
         }
+    }
+
+    /// `value` as an `Int64` when it is integral and in range.
+    ///
+    /// Written with a truncating conversion and a compare rather than `Int64(exactly:)`,
+    /// which calls libm's `trunc` and so needs `-lm` at link time.
+    private static func exactInt64(_ value: Double) -> Int64? {
+        guard value >= -0x1p63, value < 0x1p63 else { return nil }  // false for NaN too
+        let integer = Int64(value)
+        return Double(integer) == value ? integer : nil
     }
 
     /// Any number as a `Double` (integers beyond 2^53 round).

@@ -34,4 +34,8 @@ extension UInt8 {
     static let closeBrace = UInt8(ascii: "}")
 
     var isDigit: Bool { self >= .zero && self <= .nine }
+
+    /// ASCII that stands for itself inside a JSON string: not a control character, quote or
+    /// backslash.
+    var isPlainStringASCII: Bool { self >= 0x20 && self < 0x80 && self != .quote && self != .backslash }
 }

@@ -4,9 +4,13 @@ import HTTPRouting
 /// The gateway's route table and the mapping of refused requests to the public error shape.
 enum AppRoutes {
     /// Builds the router once at start-up; it is immutable afterwards.
-    static func make() -> Router {
+    static func make(_ services: AppServices) -> Router {
         let routes = RouterBuilder()
         HealthRoutes.register(on: routes)
+        ReadinessRoutes.register(on: routes, readiness: services.readiness)
+        if services.benchRoutes, let database = services.database {
+            BenchRoutes.register(on: routes, database: database)
+        }
         return routes.build()
     }
 

@@ -10,6 +10,12 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var maxBodyBytes = 1024 * 1024
     public var shutdownGrace: Duration = .seconds(10)
     public var timeouts = HTTPTimeouts()
+    /// `DATABASE_URL`, the pool sizes and `MIGRATIONS_DIR` (see ``DatabaseSettings``).
+    public var database = DatabaseSettings()
+    /// `serve --migrate`: apply pending migrations before listening.
+    public var migrateOnStart = false
+    /// `THREADGATE_BENCH_ROUTES=1`: register the bench-only routes (see `BenchRoutes`).
+    public var benchRoutes = false
 
     public init() {}
 
@@ -36,7 +42,9 @@ public struct ServeConfiguration: Sendable, Equatable {
     ///
     /// - Parameters:
     ///   - flags: values from the command line, which win over the environment.
-    ///   - environment: `HOST`, `PORT`, `WORKERS`, `LOG_LEVEL`, `MAX_BODY_BYTES`, `SHUTDOWN_GRACE_SECONDS`.
+    ///   - environment: `HOST`, `PORT`, `WORKERS`, `LOG_LEVEL`, `MAX_BODY_BYTES`, `SHUTDOWN_GRACE_SECONDS`,
+    ///     the database settings (`DATABASE_URL`, `DB_POOL_MIN`, `DB_POOL_MAX`, `DB_ACQUIRE_TIMEOUT_MS`,
+    ///     `MIGRATIONS_DIR`) and `THREADGATE_BENCH_ROUTES` (`1` or `0`).
     ///   - cores: the default worker count.
     public static func resolve(
         flags: Flags, environment: [String: String], cores: Int
@@ -63,6 +71,13 @@ public struct ServeConfiguration: Sendable, Equatable {
         }
         if let grace = flags.shutdownGraceSeconds ?? environment["SHUTDOWN_GRACE_SECONDS"] {
             config.shutdownGrace = .seconds(try integer(grace, setting: "shutdown grace seconds", range: 0...3600))
+        }
+        config.database = try DatabaseSettings.resolve(environment: environment)
+        if let bench = environment["THREADGATE_BENCH_ROUTES"], !bench.isEmpty {
+            guard bench == "1" || bench == "0" else {
+                throw ConfigurationError(setting: "THREADGATE_BENCH_ROUTES", "'\(bench)' is not 1 or 0")
+            }
+            config.benchRoutes = bench == "1"
         }
         return config
     }

@@ -8,35 +8,33 @@ import Glibc
 /// Runs `threadgate serve`: worker loops, the HTTP server, and graceful shutdown on SIGTERM/SIGINT.
 public enum ServeRuntime {
     /// Serves until SIGTERM or SIGINT, then drains in-flight requests within the configured grace
-    /// period and returns (the process then exits 0).
-    public static func run(_ config: ServeConfiguration, logger: Logger) async throws {
+    /// period, closes the database pools and returns (the process then exits 0).
+    ///
+    /// - Parameter onListening: runs once the server listens (`threadgate dev` prints its URL).
+    public static func run(
+        _ config: ServeConfiguration, logger: Logger, onListening: (GatewayServer) -> Void = { _ in }
+    ) async throws {
         EventLoop.ignoreBrokenPipeSignals()
-        let loops = try (0..<config.workers).map { index throws(EventLoopError) in
-            try EventLoop.start(name: "tg-worker-\(index)")
-        }
-        let server: HTTPServer
-        do {
-            server = try await HTTPServer.start(
-                configuration: httpConfiguration(config, logger: logger),
-                responder: AppRoutes.make(),
-                loops: loops)
-        } catch {
-            EventLoop.shutdownAndJoin(loops)
-            throw error
-        }
+        let gateway = try await GatewayServer.start(config, logger: logger)
         logger.info(
             "listening",
             metadata: [
-                "host": "\(config.host)", "port": .stringConvertible(server.port),
+                "host": "\(config.host)", "port": .stringConvertible(gateway.port),
                 "workers": .stringConvertible(config.workers),
                 "version": "\(ThreadgateVersion.current)",
             ])
-        let signal = try await waitForTerminationSignal(on: loops[0])
+        onListening(gateway)
+        let signal: Int32
+        do {
+            signal = try await waitForTerminationSignal(on: gateway.loops[0])
+        } catch {
+            await gateway.stop(gracePeriod: .zero)
+            throw error
+        }
         logger.info(
             "shutting down",
             metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")", "grace_seconds": .stringConvertible(config.shutdownGrace.components.seconds)])
-        await server.shutdown(gracePeriod: config.shutdownGrace)
-        EventLoop.shutdownAndJoin(loops)
+        await gateway.stop(gracePeriod: config.shutdownGrace)
         logger.info("stopped")
     }
 

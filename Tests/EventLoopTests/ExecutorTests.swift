@@ -112,7 +112,8 @@ private actor LoopBound {
     @Test func submitReturnsValuesAndRethrowsErrors() async throws {
         struct Boom: Error {}
         try await withLoop { loop in
-            #expect(try await loop.submit { loop.inLoop })
+            let onLoop = try await loop.submit { loop.inLoop }
+            #expect(onLoop)
             await #expect(throws: Boom.self) {
                 try await loop.submit { () throws -> Int in throw Boom() }
             }

@@ -83,4 +83,40 @@ import Glibc
             try await expectNoOpenHandles(loop)
         }
     }
+
+    @Test func closingTheWatcherEndsAPendingWait() async throws {
+        let pair = SocketPair()
+        defer { pair.close() }
+        try await withLoop { loop in
+            let watcher = try await loop.submit { try PollWatcher(loop: loop, fileDescriptor: pair.left) }
+            let waiter = Task { try await watcher.wait(for: .readable) }
+            try await Task.sleep(for: .milliseconds(20))
+            try await loop.submit { watcher.close() }
+            let result = await waiter.result
+            #expect(throws: EventLoopError.self) { try result.get() }
+            // Waiting on a closed watcher fails at once.
+            await #expect(throws: EventLoopError.self) { try await watcher.wait(for: .readable) }
+            try await expectNoOpenHandles(loop)
+        }
+    }
+
+    @Test func shutdownEndsAWaitOnAForgottenWatcher() async throws {
+        let pair = SocketPair()
+        defer { pair.close() }
+        let outcome = LockedValue<String?>(nil)
+        try await withLoop(expectedForcedCloses: 1) { loop in
+            let watcher = try await loop.submit { try PollWatcher(loop: loop, fileDescriptor: pair.left) }
+            Task {
+                do {
+                    _ = try await watcher.wait(for: .readable)
+                    outcome.withLock { $0 = "ready" }
+                } catch {
+                    outcome.withLock { $0 = "failed" }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(await eventually { outcome.withLock { $0 } != nil })
+        #expect(outcome.withLock { $0 } == "failed")
+    }
 }

@@ -21,21 +21,42 @@ import Testing
         }
     }
 
+    @Test func sleepStartedLateInABusyTurnStillWaitsTheFullDuration() async throws {
+        try await withLoop { loop in
+            let elapsed = try await Task(executorPreference: loop) { () async throws -> UInt64 in
+                // 30 ms of work inside one loop turn: the loop's cached clock falls behind.
+                let busyUntil = EventLoop.monotonicNanoseconds + 30_000_000
+                while EventLoop.monotonicNanoseconds < busyUntil {}
+                let start = EventLoop.monotonicNanoseconds
+                try await loop.sleep(for: .milliseconds(20))
+                return EventLoop.monotonicNanoseconds - start
+            }.value
+            #expect(elapsed >= 20_000_000, "slept \(elapsed) ns for 20 ms")
+        }
+    }
+
     @Test func cancellingASleepingTaskThrowsPromptlyAndClosesItsTimer() async throws {
         try await withLoop { loop in
             let started = LockedValue(false)
-            let task = Task(executorPreference: loop) { () async throws -> Void in
+            let task = Task(executorPreference: loop) { () async throws -> UInt64 in
                 started.withLock { $0 = true }
-                try await loop.sleep(for: .seconds(30))
+                do {
+                    try await loop.sleep(for: .seconds(30))
+                } catch is CancellationError {
+                    // Measured here, on the loop thread: the test's own task may wait for a
+                    // cooperative thread while other tests keep both cores busy.
+                    return EventLoop.monotonicNanoseconds
+                }
+                return 0
             }
             #expect(await eventually { started.withLock { $0 } })
             #expect(await eventually { (try? await openHandles(loop)) == 1 })
             let cancelledAt = EventLoop.monotonicNanoseconds
             task.cancel()
-            let result = await task.result
-            let took = EventLoop.monotonicNanoseconds - cancelledAt
-            #expect(throws: CancellationError.self) { try result.get() }
-            #expect(took < 1_000_000_000, "cancellation took \(took) ns")
+            let caughtAt = try await task.value
+            #expect(caughtAt > 0, "the sleep was not cancelled")
+            let took = caughtAt &- cancelledAt
+            #expect(took < 500_000_000, "cancellation took \(took) ns")
             try await expectNoOpenHandles(loop)
         }
     }

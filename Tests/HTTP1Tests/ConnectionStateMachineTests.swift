@@ -1,9 +1,9 @@
 @testable import HTTP1
 import Testing
 
-private typealias Machine = ConnectionStateMachine
-private typealias State = ConnectionStateMachine.State
-private typealias Action = ConnectionStateMachine.Action
+typealias Machine = ConnectionStateMachine
+typealias State = ConnectionStateMachine.State
+typealias Action = ConnectionStateMachine.Action
 
 /// Every state the machine can be in.
 private let allStates: [State] = [
@@ -284,7 +284,7 @@ private let refusal = HTTPServerError(.bodyTooLarge, "too big")
         #expect(m.messageComplete(keepAlive: false) == .dispatch)
         #expect(m.responseComplete() == .closeAfterFlush)
         #expect(m.state == .closing)
-        #expect(timers == [.header, .header, .body])
+        #expect(timers == [.header, .header, .body, .header])
         // The client closes once it read the last response.
         #expect(m.peerClosed() == .closeNow)
         #expect(m.state == .closed)

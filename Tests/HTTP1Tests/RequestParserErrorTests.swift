@@ -14,6 +14,10 @@ private let tight = HTTPLimits(maxRequestTargetBytes: 32, maxHeaderBytes: 128, m
 
 let invalidCases: [InvalidCase] = [
     InvalidCase(
+        name: "a byte ≥ 0x80 in the request target → 400",
+        bytes: Array(http: "GET /caf") + [0xC3, 0xA9] + Array(http: " HTTP/1.1\r\n\r\n"),
+        code: .malformedRequest),
+    InvalidCase(
         name: "request target too long → 414",
         bytes: Array(http: "GET /" + String(repeating: "a", count: 40) + " HTTP/1.1\r\n\r\n"),
         code: .requestTargetTooLong, limits: tight),
@@ -150,9 +154,25 @@ let invalidCases: [InvalidCase] = [
         bytes: Array(http: "GET / HTTP/1.1\r\nX(y): z\r\n\r\n"),
         code: .malformedRequest),
     InvalidCase(
-        name: "obsolete line folding → 400",
-        bytes: Array(http: "GET / HTTP/1.1\r\nX: a\r\n  folded\r\n\r\n"),
+        name: "space before the colon of Transfer-Encoding (smuggling) → 400",
+        bytes: Array(http: "POST / HTTP/1.1\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n"),
         code: .malformedRequest),
+    InvalidCase(
+        name: "obs-text in a header name → 400",
+        bytes: Array(http: "GET / HTTP/1.1\r\nX-") + [0xE9] + Array(http: ": v\r\n\r\n"),
+        code: .malformedRequest),
+    InvalidCase(
+        name: "empty header name → 400",
+        bytes: Array(http: "GET / HTTP/1.1\r\n: v\r\n\r\n"),
+        code: .malformedRequest),
+    InvalidCase(
+        name: "invalid trailer field name → 400",
+        bytes: Array(http: "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nBad Trailer: x\r\n\r\n"),
+        code: .malformedRequest),
+    InvalidCase(
+        name: "headers and trailers together over maxHeaderCount → 431",
+        bytes: Array(http: "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nA: 1\r\n\r\n1\r\nx\r\n0\r\nT1: 1\r\nT2: 2\r\nT3: 3\r\n\r\n"),
+        code: .headersTooLarge, limits: tight),
     InvalidCase(
         name: "invalid chunk size → 400",
         bytes: Array(http: "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"),
@@ -170,9 +190,9 @@ let invalidCases: [InvalidCase] = [
         bytes: Array(http: "GET /a\u{01}b HTTP/1.1\r\n\r\n"),
         code: .malformedRequest),
     InvalidCase(
-        name: "missing version → 400",
+        name: "missing version (HTTP/0.9 simple request) → 505",
         bytes: Array(http: "GET /\r\n\r\n"),
-        code: .malformedRequest),
+        code: .versionNotSupported),
     InvalidCase(
         name: "a valid request followed by garbage → message, then 400",
         bytes: Array(http: "GET /ok HTTP/1.1\r\n\r\n\u{01}\u{02}garbage\r\n\r\n"),

@@ -139,6 +139,14 @@ let validCases: [ValidCase] = [
                  ("X-Latin", "caf\u{FFFD}"), ("X-Utf8", "caf\u{E9}")])
         ]),
     ValidCase(
+        name: "obsolete line folding is unfolded without the line break",
+        bytes: Array(http: "GET / HTTP/1.1\r\nX: a\r\n  folded\r\nY: b\r\n\r\n"),
+        expected: [get("/", [("X", "a  folded"), ("Y", "b")])]),
+    ValidCase(
+        name: "all token characters in a header name",
+        bytes: Array(http: "GET / HTTP/1.1\r\n!#$%&'*+-.^_`|~09azAZ: v\r\n\r\n"),
+        expected: [get("/", [("!#$%&'*+-.^_`|~09azAZ", "v")])]),
+    ValidCase(
         name: "repeated header fields keep their order",
         bytes: Array(http: "GET / HTTP/1.1\r\nAccept: a\r\nX-A: 1\r\naccept: b\r\n\r\n"),
         expected: [get("/", [("Accept", "a"), ("X-A", "1"), ("accept", "b")])]),

@@ -49,3 +49,43 @@ import Testing
         #expect(try JSONValue(parsing: value.serialized()) == value)
     }
 }
+
+@Suite struct JSONScanningTests {
+    /// The word-at-a-time scanners must find a special byte at any offset of any length.
+    @Test func specialBytesAtEveryOffset() throws {
+        let specials: [String] = ["\"", "\\", "\n", "\u{1}", "\u{1F}", "é", "😀", "\u{7F}"]
+        for length in 0..<20 {
+            for offset in 0...length {
+                for special in specials {
+                    let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: length - offset)
+                    let value = JSONValue.string(text)
+                    let bytes = value.serialized()
+                    #expect(try JSONValue(parsing: bytes) == value, "\(text.debugDescription)")
+                    #expect(bytes.count == value.jsonString.utf8.count)
+                }
+            }
+        }
+    }
+
+    @Test func rawControlCharacterOffsetIsExactAtEveryPosition() {
+        for offset in 0..<20 {
+            let text = "\"" + String(repeating: "x", count: offset) + "\u{2}" + String(repeating: "y", count: 9) + "\""
+            #expect(parseError(text) == JSONError(.controlCharacter, at: 1 + offset))
+        }
+    }
+
+    @Test func keysCompareByBytes() throws {
+        let precomposed = "\u{E9}"
+        let decomposed = "e\u{301}"
+        let value = try parse("{\"\(precomposed)\":1,\"\(decomposed)\":2}")
+        #expect(value.objectValue?.count == 2)
+        #expect(value[precomposed] == 1)
+        #expect(value[decomposed] == 2)
+        var big = JSONObject()
+        for n in 0..<20 { big["k\(n)"] = .int(Int64(n)) }
+        big[precomposed] = 1
+        big[decomposed] = 2
+        #expect(big.count == 22)
+        #expect(big[decomposed] == 2)
+    }
+}

@@ -16,10 +16,10 @@ struct PathMatcher {
             return node.route(for: method)
         }
         guard !segment.isEmpty else { return nil }
-        for literal in node.literals where matches(literal.segment, segment) {
-            if let route = find(method, in: literal.node, at: segment.upperBound, parameters: &parameters) {
-                return route
-            }
+        if let index = node.literalIndex(matching: UnsafeBufferPointer(rebasing: path[segment])),
+            let route = find(method, in: node.literalNodes[index], at: segment.upperBound, parameters: &parameters)
+        {
+            return route
         }
         if let child = node.parameter {
             parameters.append(segment)
@@ -38,8 +38,8 @@ struct PathMatcher {
             return
         }
         guard !segment.isEmpty else { return }
-        for literal in node.literals where matches(literal.segment, segment) {
-            allowedMethods(in: literal.node, at: segment.upperBound, into: &methods)
+        if let index = node.literalIndex(matching: UnsafeBufferPointer(rebasing: path[segment])) {
+            allowedMethods(in: node.literalNodes[index], at: segment.upperBound, into: &methods)
         }
         if let child = node.parameter {
             allowedMethods(in: child, at: segment.upperBound, into: &methods)
@@ -54,15 +54,5 @@ struct PathMatcher {
         var end = start
         while end < path.count, path[end] != UInt8(ascii: "/") { end += 1 }
         return start..<end
-    }
-
-    private func matches(_ literal: [UInt8], _ segment: Range<Int>) -> Bool {
-        guard literal.count == segment.count else { return false }
-        var offset = segment.lowerBound
-        for byte in literal {
-            guard path[offset] == byte else { return false }
-            offset += 1
-        }
-        return true
     }
 }

@@ -1,0 +1,9 @@
+/// What the routes use, built once at start-up by ``GatewayServer``.
+struct AppServices: Sendable {
+    /// One pool per worker loop; nil when no database is configured.
+    var database: DatabasePools?
+    /// The `/readyz` checks.
+    var readiness: Readiness
+    /// Registers the bench-only routes (`THREADGATE_BENCH_ROUTES=1`).
+    var benchRoutes = false
+}

@@ -1,0 +1,98 @@
+public import EventLoop
+public import Logging
+import HTTP1
+import Postgres
+
+/// A running gateway: its worker loops, one database pool per loop, and the HTTP server.
+///
+/// `ServeRuntime.run` is `start`, a wait for SIGTERM/SIGINT, and `stop`; tests and
+/// `threadgate dev` start it in-process the same way.
+///
+/// ```swift
+/// let gateway = try await GatewayServer.start(config, logger: logger)   // port 0 → gateway.port
+/// // …
+/// await gateway.stop(gracePeriod: .seconds(10))
+/// ```
+public final class GatewayServer: Sendable {
+    /// The port the server listens on (the real one when 0 was configured).
+    public let port: Int
+    /// The worker loops, one per worker thread.
+    public let loops: [EventLoop]
+    private let server: HTTPServer
+    private let database: DatabasePools?
+    static let poolCloseLimit: Duration = .seconds(3)
+
+    private init(port: Int, loops: [EventLoop], server: HTTPServer, database: DatabasePools?) {
+        self.port = port
+        self.loops = loops
+        self.server = server
+        self.database = database
+    }
+
+    /// Starts the worker loops, applies migrations first when `config.migrateOnStart`, opens the
+    /// database pools (a database that is down does not stop the start: the pools keep retrying,
+    /// and `/readyz` says so), and starts listening.
+    /// - Throws: `ConfigurationError` (no migration files found), `PostgresError` (`--migrate`
+    ///   could not reach the database or a migration failed), or the listener's error.
+    public static func start(_ config: ServeConfiguration, logger: Logger) async throws -> GatewayServer {
+        try await start(config, readiness: Readiness.Settings(), logger: logger)
+    }
+
+    static func start(
+        _ config: ServeConfiguration, readiness: Readiness.Settings, logger: Logger = .silent
+    ) async throws -> GatewayServer {
+        var migrator: Migrator?
+        if let url = config.database.url {
+            migrator = try MigrationsLocation.load(config.database.migrationsDirectory)
+            logger.info("database configured", metadata: ["database": "\(url.redacted)"])
+        } else {
+            logger.warning("DATABASE_URL is not set: serving without a database; /readyz answers 503")
+        }
+        let loops = try (0..<config.workers).map { index throws(EventLoopError) in
+            try EventLoop.start(name: "tg-worker-\(index)")
+        }
+        var pools: DatabasePools?
+        do {
+            if let url = config.database.url, let migrator, config.migrateOnStart {
+                try await MigrateRuntime.applyAtStart(url, migrator, on: loops[0], logger: logger)
+            }
+            if let poolConfiguration = config.database.poolConfiguration {
+                pools = DatabasePools(loops: loops, configuration: poolConfiguration)
+                pools?.warmUp(logger: logger)
+            }
+            let services = AppServices(
+                database: pools,
+                readiness: Readiness(database: pools, migrator: migrator, settings: readiness, logger: logger),
+                benchRoutes: config.benchRoutes)
+            let server = try await HTTPServer.start(
+                configuration: ServeRuntime.httpConfiguration(config, logger: logger),
+                responder: AppRoutes.make(services),
+                loops: loops)
+            return GatewayServer(port: server.port, loops: loops, server: server, database: pools)
+        } catch {
+            await pools?.close()
+            await DetachedThread.run { EventLoop.shutdownAndJoin(loops) }
+            throw error
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests finish within `gracePeriod`, closes the database
+    /// pools, then stops the loops. Returns when every loop thread has ended.
+    ///
+    /// Closing the pools waits for connection attempts under way; after `poolCloseLimit` the
+    /// loops stop anyway, which ends those attempts (a database that swallows packets would
+    /// otherwise hold the exit for a whole connect timeout).
+    public func stop(gracePeriod: Duration) async {
+        await server.shutdown(gracePeriod: gracePeriod)
+        if let database {
+            _ = await loops[0].run(timeout: Self.poolCloseLimit) { await database.close() }
+        }
+        let loops = self.loops
+        await DetachedThread.run { EventLoop.shutdownAndJoin(loops) }
+    }
+}
+
+extension Logger {
+    /// Discards everything (in-process servers in tests).
+    static let silent = Logger(label: "threadgate", factory: { _ in SwiftLogNoOpLogHandler() })
+}

@@ -1,0 +1,115 @@
+import EventLoop
+import Postgres
+import Testing
+
+@Suite(.enabled(if: databaseTestsEnabled, "THREADGATE_SKIP_DB_TESTS=1"), .timeLimit(.minutes(1)))
+struct PostgresPoolTests {
+    @Test func servesConcurrentCallersWithinItsMaximum() async throws {
+        try await withTestDatabase(migrate: false) { db in
+            let pool = PostgresPool(loop: db.loop, configuration: .init(connection: db.configuration, maximumConnections: 3))
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for value in 0..<30 {
+                    group.addTask(executorPreference: db.loop) {
+                        try await pool.query(PostgresQuery("SELECT $1::int8, pg_sleep(0.01)", value))[0].decode(column: 0)
+                    }
+                }
+                var sum = 0
+                for try await value in group { sum += value }
+                #expect(sum == (0..<30).reduce(0, +))
+            }
+            let figures = pool.statistics
+            #expect(figures.size <= 3 && figures.size >= 1)
+            #expect(figures.inUse == 0 && figures.waiters == 0 && figures.idle == figures.size)
+            await pool.close()
+            #expect(pool.statistics.size == 0)
+            await expectPostgresError(.closed) { try await pool.query(PostgresQuery("SELECT 1")) }
+        }
+    }
+
+    @Test func exhaustionFailsAfterTheDeadlineNotAHang() async throws {
+        try await withTestDatabase(migrate: false) { db in
+            let pool = PostgresPool(
+                loop: db.loop,
+                configuration: .init(connection: db.configuration, maximumConnections: 1, acquireTimeout: .milliseconds(300)))
+            let held = try await pool.acquire()
+            let start = EventLoop.monotonicNanoseconds
+            let waiter = Task(executorPreference: db.loop) { try await pool.query(PostgresQuery("SELECT 1")) }
+            try await db.loop.sleep(for: .milliseconds(50))
+            #expect(pool.statistics.waiters == 1)
+            await expectPostgresError(.poolExhausted) { _ = try await waiter.value }
+            let elapsed = seconds(since: start)
+            #expect(elapsed >= 0.25 && elapsed < 2)
+            #expect(pool.statistics.waiters == 0)
+            // A waiter gets the connection as soon as it comes back.
+            let second = Task(executorPreference: db.loop) { try await pool.query(PostgresQuery("SELECT 7"))[0].decode(column: 0, as: Int.self) }
+            try await db.loop.sleep(for: .milliseconds(50))
+            pool.release(held)
+            #expect(try await second.value == 7)
+            // A cancelled waiter leaves the queue.
+            let again = try await pool.acquire()
+            let cancelled = Task(executorPreference: db.loop) { try await pool.acquire() }
+            try await db.loop.sleep(for: .milliseconds(50))
+            cancelled.cancel()
+            await expectPostgresError(.cancelled) { _ = try await cancelled.value }
+            #expect(pool.statistics.waiters == 0)
+            pool.release(again)
+            await pool.close()
+        }
+    }
+
+    @Test func brokenConnectionsAreReplacedAndAnOutageEndsWithoutRestart() async throws {
+        try await withTestDatabase(migrate: false) { db in
+            let pool = PostgresPool(
+                loop: db.loop,
+                configuration: .init(
+                    connection: db.configuration, minimumConnections: 1, maximumConnections: 4,
+                    acquireTimeout: .seconds(2), initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(200)))
+            func load() async -> [Result<Int, any Error>] {
+                await withTaskGroup(of: Result<Int, any Error>.self) { group in
+                    for value in 0..<16 {
+                        group.addTask(executorPreference: db.loop) {
+                            do {
+                                return .success(try await pool.query(PostgresQuery("SELECT $1::int8", value))[0].decode(column: 0))
+                            } catch {
+                                return .failure(error)
+                            }
+                        }
+                    }
+                    return await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            #expect(await load().allSatisfy { if case .success = $0 { true } else { false } })
+
+            // The server goes away for this database: backends killed, new connections refused.
+            _ = try await db.admin.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(db.name) ALLOW_CONNECTIONS false"))
+            _ = try await db.admin.query(
+                PostgresQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", db.name))
+            try await db.loop.sleep(for: .milliseconds(100))
+            let start = EventLoop.monotonicNanoseconds
+            for _ in 0..<3 {
+                let results = await load()
+                for result in results {
+                    if case .failure(let error) = result {
+                        #expect((error as? PostgresError)?.code == .connectionFailed, "\(String(reflecting: error))")
+                    } else {
+                        Issue.record("a query succeeded while the database refused connections")
+                    }
+                }
+            }
+            #expect(seconds(since: start) < 5, "failures must be fast, not waits for the acquire deadline")
+            #expect(pool.statistics.serverReachable == false)
+
+            // Back again: the same pool recovers by itself.
+            _ = try await db.admin.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(db.name) ALLOW_CONNECTIONS true"))
+            var recovered = false
+            for _ in 0..<50 where !recovered {
+                try await db.loop.sleep(for: .milliseconds(100))
+                recovered = (try? await pool.query(PostgresQuery("SELECT 1"))) != nil
+            }
+            #expect(recovered)
+            #expect(await load().allSatisfy { if case .success = $0 { true } else { false } })
+            #expect(pool.statistics.serverReachable)
+            await pool.close()
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import EventLoop
+import Testing
+@testable import ThreadgateApp
+
+/// A configuration for an in-process gateway on 127.0.0.1, port 0, two workers.
+func testConfiguration(databaseURL: String?, environment: [String: String] = [:]) throws -> ServeConfiguration {
+    var environment = environment
+    environment["MIGRATIONS_DIR"] = environment["MIGRATIONS_DIR"] ?? repositoryMigrations
+    if let databaseURL { environment["DATABASE_URL"] = databaseURL }
+    var config = try ServeConfiguration.resolve(
+        flags: .init(host: "127.0.0.1", port: "0", workers: "2"), environment: environment, cores: 2)
+    config.shutdownGrace = .seconds(2)
+    return config
+}
+
+/// Starts the real gateway (loops, pools, HTTP server) in-process, runs `body` with its
+/// port, stops it, and checks every loop ended with no handle left open.
+func withGateway(
+    _ config: ServeConfiguration,
+    readiness: Readiness.Settings = Readiness.Settings(timeout: .seconds(2), migrationsCacheTTL: .milliseconds(100)),
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (Int) async throws -> Void
+) async throws {
+    let gateway = try await GatewayServer.start(config, readiness: readiness)
+    var failure: (any Error)?
+    do {
+        try await body(gateway.port)
+    } catch {
+        failure = error
+    }
+    await gateway.stop(gracePeriod: .seconds(2))
+    for loop in gateway.loops {
+        #expect(loop.closeStatus == 0, "loop \(loop.name) closed with handles open", sourceLocation: sourceLocation)
+        #expect(loop.forcedCloses == 0, "loop \(loop.name) force-closed handles", sourceLocation: sourceLocation)
+    }
+    if let failure { throw failure }
+}
+
+/// The readiness body's `checks.<name>.status`.
+func checkStatus(_ response: TestResponse, _ name: String) throws -> String? {
+    try response.json()["checks"]?[name]?["status"]?.stringValue
+}

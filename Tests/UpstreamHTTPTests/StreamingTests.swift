@@ -1,0 +1,120 @@
+import EventLoop
+import Testing
+@testable import UpstreamHTTP
+
+extension UpstreamSocketTests {
+    @Suite struct Streaming {
+        @Test func chunksArriveBeforeTheLastIsSent() async throws {
+            try await withPeer { peer in
+                let response = try await peer.client.stream(UpstreamRequest(url: peer.url("/stream?n=4&delay=150")))
+                #expect(response.status == 200)
+                #expect(response.headers["content-type"] == "text/event-stream")
+                var text = ""
+                var firstChunkAt: UInt64 = 0
+                for try await chunk in response.body {
+                    if firstChunkAt == 0 { firstChunkAt = EventLoop.monotonicNanoseconds }
+                    text += String(decoding: chunk, as: UTF8.self)
+                }
+                #expect(text == "chunk-0\nchunk-1\nchunk-2\nchunk-3\n")
+                let lastWritten = peer.responder.lastChunkWrittenAt.withLock { $0 }
+                #expect(firstChunkAt > 0 && firstChunkAt < lastWritten)
+                #expect(Double(lastWritten &- firstChunkAt) / 1e6 >= 300)
+            }
+        }
+
+        @Test func slowConsumerPausesTheTransferAndBoundsTheBuffer() async throws {
+            let total = 3 * 1024 * 1024
+            let configuration = UpstreamHTTPConfiguration(streamBufferBytes: 64 * 1024)
+            try await withPeer(configuration: configuration) { peer in
+                let response = try await peer.client.stream(UpstreamRequest(url: peer.url("/big?bytes=\(total)")))
+                var received = 0
+                var intact = true
+                var reads = 0
+                for try await chunk in response.body {
+                    if !PeerResponder.isBigBody(chunk, at: received) { intact = false }
+                    received += chunk.count
+                    reads += 1
+                    // Lag behind at first, so the 64 KB buffer fills and the transfer pauses.
+                    if reads < 20 { try await Task.sleep(for: .milliseconds(5)) }
+                }
+                #expect(received == total)
+                #expect(intact)
+                let channel = response.body.channel
+                let peak = try await peer.clientLoop.submit { channel.peakBufferedBytes }
+                #expect(peak >= 64 * 1024, "the buffer never filled: \(peak)")
+                #expect(peak <= 64 * 1024 + 16 * 1024, "buffered \(peak) bytes")
+            }
+        }
+
+        @Test func retryableStatusIsRetriedBeforeStreaming() async throws {
+            let configuration = UpstreamHTTPConfiguration(retryPolicy: quickRetries())
+            try await withPeer(configuration: configuration) { peer in
+                let response = try await peer.client.stream(UpstreamRequest(url: peer.url("/status?key=s1&times=1")))
+                #expect(response.status == 200)
+                #expect(response.attempts == 2)
+                let body = try await response.body.collect(upTo: 1000)
+                #expect(String(decoding: body, as: UTF8.self) == "ok after 2")
+            }
+        }
+
+        @Test func finalFailureStatusIsStreamedToo() async throws {
+            let configuration = UpstreamHTTPConfiguration(retryPolicy: quickRetries(attempts: 2))
+            try await withPeer(configuration: configuration) { peer in
+                let response = try await peer.client.stream(UpstreamRequest(url: peer.url("/status?key=s2&times=5&code=502")))
+                #expect(response.status == 502)
+                #expect(response.attempts == 2)
+                let body = try await response.body.collect(upTo: 1000)
+                #expect(String(decoding: body, as: UTF8.self) == "failure 2")
+            }
+        }
+
+        @Test func droppingTheBodyAbortsTheTransfer() async throws {
+            try await withPeer { peer in
+                var response: UpstreamStreamingResponse? = try await peer.client.stream(UpstreamRequest(url: peer.url("/stall")))
+                var iterator = response!.body.makeAsyncIterator()
+                let first = try await iterator.next()
+                #expect(first == Array("first;".utf8))
+                _ = consume iterator
+                response = nil
+                let aborted = await eventually { await peer.client.statistics().transfers == 0 }
+                #expect(aborted)
+                let noticed = await eventually { peer.responder.recorded.contains("stall:cancelled") }
+                #expect(noticed)
+            }
+        }
+
+        @Test func cancellingTheConsumerAbortsPromptly() async throws {
+            try await withPeer { peer in
+                let response = try await peer.client.stream(UpstreamRequest(url: peer.url("/stall")))
+                let body = response.body
+                let consumer = Task { () -> (UpstreamHTTPError?, Int) in
+                    var chunks = 0
+                    do {
+                        for try await _ in body { chunks += 1 }
+                        return (nil, chunks)
+                    } catch {
+                        return (error as? UpstreamHTTPError, chunks)
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                let cancelledAt = EventLoop.monotonicNanoseconds
+                consumer.cancel()
+                let (error, chunks) = await consumer.value
+                #expect(millisSince(cancelledAt) < 200)
+                #expect(chunks == 1)
+                #expect(error?.code == .cancelled)
+                #expect(await peer.client.statistics().transfers == 0)
+            }
+        }
+    }
+}
+
+/// Polls `condition` every few milliseconds until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(3), _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return await condition()
+}

@@ -1,0 +1,75 @@
+import EventLoop
+import Testing
+@testable import UpstreamHTTP
+
+extension UpstreamSocketTests {
+    /// Against a real nginx over TLS: certificate verification and HTTP/2 multiplexing.
+    @Suite(.enabled(if: NginxTLS.isAvailable, "needs nginx, openssl and nginx's echo module"))
+    struct TLS {
+        /// Runs `body` with nginx and a client on a fresh loop, then stops both.
+        private func withNginx(
+            configuration: (NginxTLS) -> UpstreamHTTPConfiguration,
+            _ body: (NginxTLS, UpstreamHTTPClient) async throws -> Void
+        ) async throws {
+            let nginx = try await onThread { try NginxTLS() }
+            defer { nginx.stop() }
+            let loop = try EventLoop.start(name: "tls-client")
+            let client = UpstreamHTTPClient(loop: loop, configuration: configuration(nginx))
+            var failure: (any Error)?
+            do { try await body(nginx, client) } catch { failure = error }
+            await client.shutdown()
+            let stopped = try await stopLoops([loop])
+            #expect(stopped.first?.closeStatus == 0)
+            #expect(stopped.first?.forcedCloses == 0)
+            if let failure { throw failure }
+        }
+
+        @Test func untrustedCertificateIsRefusedByDefault() async throws {
+            try await withNginx(configuration: { _ in UpstreamHTTPConfiguration() }) { nginx, client in
+                let error = await upstreamError {
+                    try await client.execute(UpstreamRequest(url: "https://localhost:\(nginx.port)/hello"))
+                }
+                #expect(error?.code == .tlsFailed, "\(error.map { String(reflecting: $0) } ?? "no error")")
+                #expect(error?.attempts == 1)  // TLS failures are not retried
+                #expect(nginx.accessLog().isEmpty)
+            }
+        }
+
+        @Test func trustedCertificateGivesHTTP2AndMultiplexes() async throws {
+            try await withNginx(configuration: { UpstreamHTTPConfiguration(caBundlePath: $0.certificatePath) }) { nginx, client in
+                let first = try await client.execute(UpstreamRequest(url: "https://localhost:\(nginx.port)/hello"))
+                #expect(first.status == 200)
+                #expect(first.httpVersion == "2")
+                #expect(first.body == Array("hello".utf8))
+                // Ten concurrent slow requests share the one HTTP/2 connection as streams.
+                let start = EventLoop.monotonicNanoseconds
+                let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                    for i in 0..<10 {
+                        let url = "https://localhost:\(nginx.port)/slow?i=\(i)"
+                        group.addTask {
+                            let response = try await client.execute(UpstreamRequest(url: url))
+                            return (response.status, response.httpVersion)
+                        }
+                    }
+                    return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }
+                }
+                #expect(results.allSatisfy { $0 == (200, "2") })
+                #expect(millisSince(start) < 1500, "the slow requests ran one after another")
+                let log = nginx.accessLog()
+                #expect(log.count == 11)
+                #expect(Set(log.map(\.connection)).count == 1, "connections: \(Set(log.map(\.connection)))")
+                #expect(log.allSatisfy { $0.protocol == "HTTP/2.0" })
+            }
+        }
+
+        @Test func http1CanBeChosen() async throws {
+            try await withNginx(configuration: {
+                UpstreamHTTPConfiguration(caBundlePath: $0.certificatePath, preferHTTP2: false)
+            }) { nginx, client in
+                let response = try await client.execute(UpstreamRequest(url: "https://127.0.0.1:\(nginx.port)/hello"))
+                #expect(response.status == 200)
+                #expect(response.httpVersion == "1.1")
+            }
+        }
+    }
+}
