@@ -53,6 +53,8 @@ fi
 # a standalone `swiftc -sanitize=address` program is reported; the Swift runtime,
 # concurrency, Dispatch and Foundation report none), so leak detection stays on.
 asan_options="${ASAN_OPTIONS:-detect_leaks=1}"
+# XCTest's own objects at exit are the only suppressed leaks (see scripts/lsan.supp).
+lsan_options="${LSAN_OPTIONS:-suppressions=$repo_root/scripts/lsan.supp:print_suppressions=0}"
 tsan_options="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 # Swift's crash backtracer must be off in sanitized processes: on a Swift trap
 # (fatalError, precondition, force unwrap) under ASan its memory server trips an ASan
@@ -164,7 +166,7 @@ if [ "$skip_sanitizers" = 1 ]; then
     skip_step asan "SKIP_SANITIZERS or QUICK"
     skip_step tsan "SKIP_SANITIZERS or QUICK"
 else
-    run_step asan env ASAN_OPTIONS="$asan_options" SWIFT_BACKTRACE="$swift_backtrace" \
+    run_step asan env ASAN_OPTIONS="$asan_options" LSAN_OPTIONS="$lsan_options" SWIFT_BACKTRACE="$swift_backtrace" \
         swift test --sanitize=address --scratch-path .build-asan
     run_step tsan env TSAN_OPTIONS="$tsan_options" SWIFT_BACKTRACE="$swift_backtrace" \
         swift test --sanitize=thread --scratch-path .build-tsan

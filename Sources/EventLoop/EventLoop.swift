@@ -21,6 +21,9 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     private let inbox = LockedValue(Inbox())
     private var loopThread = pthread_t()
     private var started = sem_t()
+    /// Posted once when the thread has ended; `join()` waits on it and posts it again, so any
+    /// number of callers on any threads may join (each then sees `closeStatus` written).
+    private var exited = sem_t()
     private var shutdownHooks: [Int: () -> Void] = [:]
     private var nextHookID = 0
     private var openHandles = 0
@@ -59,10 +62,12 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
                 EventLoop.from(handle!.pointee.loop).drainInbox()
             }, "uv_async_init")
         sem_init(&started, 0, 0)
+        sem_init(&exited, 0, 0)
     }
 
     deinit {
         sem_destroy(&started)
+        sem_destroy(&exited)
         readBuffer.deallocate()
         wakeup.deallocate()
         uv.deallocate()
@@ -83,11 +88,9 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
             throw EventLoopError(code: .uv, uvStatus: -status, operation: "pthread_create")
         }
         sem_wait(&loop.started)
-        loop.threadHandle = thread
+        pthread_detach(thread)
         return loop
     }
-
-    private var threadHandle: pthread_t?
 
     static func from(_ uvLoop: UnsafeMutablePointer<uv_loop_t>?) -> EventLoop {
         Unmanaged<EventLoop>.fromOpaque(uvLoop!.pointee.data!).takeUnretainedValue()
@@ -106,6 +109,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
         uv_close(UnsafeMutableRawPointer(wakeup).assumingMemoryBound(to: uv_handle_t.self), nil)
         uv_run(uv, UV_RUN_DEFAULT)
         closeStatus = uv_loop_close(uv)
+        sem_post(&exited)
     }
 
     private func takeJobsOrClose() -> [Job]? {
@@ -121,9 +125,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
 
     /// Waits until the loop's thread has ended. Call `shutdown()` first.
     public func join() {
-        guard let thread = threadHandle else { return }
-        pthread_join(thread, nil)
-        threadHandle = nil
+        sem_wait(&exited)
+        sem_post(&exited)
     }
 
     /// True when called on this loop's thread.
