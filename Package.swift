@@ -9,6 +9,10 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The request path's modules skip runtime exclusivity checks in release builds (the compiler
+/// still enforces exclusivity statically); debug and sanitizer builds keep them.
+let hotPath: [SwiftSetting] = strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "threadgate",
     platforms: [.macOS(.v15)],
@@ -32,14 +36,14 @@ let package = Package(
         ),
 
         // Thin Swift wrappers: the only modules that import C.
-        .target(name: "EventLoop", dependencies: ["CUV"], swiftSettings: strict),
-        .target(name: "HTTP1", dependencies: ["EventLoop", "CLLHTTP", "CUV"], swiftSettings: strict),
+        .target(name: "EventLoop", dependencies: ["CUV"], swiftSettings: hotPath),
+        .target(name: "HTTP1", dependencies: ["EventLoop", "CLLHTTP", "CUV"], swiftSettings: hotPath),
         .target(name: "Postgres", dependencies: ["EventLoop", "CPQ"], swiftSettings: strict),
         .target(name: "UpstreamHTTP", dependencies: ["EventLoop", "CCurl"], swiftSettings: strict),
 
         // Domain-free building blocks above the wrappers.
         .target(name: "JSON", swiftSettings: strict),
-        .target(name: "HTTPRouting", dependencies: ["HTTP1", "JSON"], swiftSettings: strict),
+        .target(name: "HTTPRouting", dependencies: ["HTTP1", "JSON"], swiftSettings: hotPath),
 
         // The upstream simulator (Assistants v2 today): served by the project's own HTTP server.
         // It never imports the gateway, and the gateway never imports it.

@@ -17,22 +17,26 @@ public final class LoopTimer: LoopHandle, @unchecked Sendable {  // confined to 
     public func start(after delay: Duration, repeating interval: Duration? = nil, _ callback: @escaping () -> Void) {
         guard !isClosed else { return }
         self.callback = callback
+        restart(after: delay, repeating: interval)
+    }
+
+    /// Starts (or restarts) the timer with the callback given last, without allocating a new one:
+    /// for owners that re-arm one timer on every request.
+    public func restart(after delay: Duration, repeating interval: Duration? = nil) {
+        guard !isClosed, callback != nil else { return }
         uv_timer_start(timer, { handle in
             LoopHandle.owner(handle, as: LoopTimer.self).fire()
         }, delay.roundedUpMilliseconds, interval?.roundedUpMilliseconds ?? 0)
     }
 
-    /// Stops the timer without closing it.
+    /// Stops the timer without closing it; `restart(after:)` can start it again.
     public func stop() {
         guard !isClosed else { return }
-        callback = nil
         uv_timer_stop(timer)
     }
 
     private func fire() {
-        guard let callback else { return }
-        if uv_timer_get_repeat(timer) == 0 { self.callback = nil }
-        callback()
+        callback?()
     }
 
     override func willClose() {

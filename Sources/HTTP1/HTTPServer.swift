@@ -188,6 +188,9 @@ final class LoopServer: @unchecked Sendable {  // mutable state confined to `loo
 
     func nextRequestID() -> String { requestIDs.next() }
 
+    /// False when no access log is configured: connections then skip building records.
+    var isAccessLogged: Bool { configuration.accessLog != nil }
+
     func logAccess(_ record: HTTPAccessRecord) { configuration.accessLog?(record) }
 
     /// Closes the listener, asks every connection to finish, and force-closes the rest after

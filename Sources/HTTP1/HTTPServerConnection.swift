@@ -5,7 +5,8 @@ import EventLoop
 final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.loop`'s thread
     private let stream: TCPStream
     private let timer: LoopTimer
-    private unowned let server: LoopServer
+    /// Strong: the server holds this connection only until it closes, so the cycle ends then.
+    private let server: LoopServer
     private var machine = ConnectionStateMachine()
     private let parser: RequestParser
     private let remoteAddress: String
@@ -13,6 +14,9 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
     /// Bytes received while a response was in progress, parsed once it is done.
     private var buffered: [UInt8] = []
     private var isParsing = false
+    /// The timer arming last asked for while parsing: applied once when `parse` ends, so a
+    /// request that arrives whole in one read costs one timer operation, not three.
+    private var deferredTimer: Duration?
     private var readPaused = false
     private var flushThenShutdown = false
 
@@ -37,8 +41,8 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
 
     func start() {
         stream.startReading { [self] event in onRead(event) }
-        // A fresh connection gets the header timeout: it must start a request promptly.
-        armTimer(server.configuration.timeouts.header)
+        timer.start(after: server.configuration.timeouts.header) { [self] in apply(machine.timerFired()) }
+        // A fresh connection gets the header timeout (armed above): it must start a request promptly.
     }
 
     // MARK: Input
@@ -66,7 +70,10 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
     /// Parses `bytes` until they run out or a request goes to an async responder.
     private func parse(_ bytes: UnsafeRawBufferPointer) {
         isParsing = true
-        defer { isParsing = false }
+        defer {
+            isParsing = false
+            applyDeferredTimer()
+        }
         var remaining = bytes
         while !remaining.isEmpty {
             switch machine.state {
@@ -110,8 +117,18 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
         let pending = buffered
         buffered = []
         pending.withUnsafeBytes { parse($0) }
-        if machine.state == .idle && !isClosed {
-            armTimer(server.configuration.timeouts.idle)
+    }
+
+    private func applyDeferredTimer() {
+        guard let duration = deferredTimer else { return }
+        deferredTimer = nil
+        switch machine.state {
+        case .responding:
+            timer.stop()  // a responder is at work: no client timeout applies until it answers
+        case .idle, .readingHead, .readingBody, .closing:
+            timer.restart(after: duration)
+        case .closed:
+            break
         }
     }
 
@@ -156,8 +173,14 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
         }
     }
 
+    /// Arms the connection's one timer (its callback is set once in `start()`); while parsing,
+    /// only the last request counts and is applied when parsing ends.
     private func armTimer(_ duration: Duration) {
-        timer.start(after: duration) { [self] in apply(machine.timerFired()) }
+        if isParsing {
+            deferredTimer = duration
+        } else {
+            timer.restart(after: duration)
+        }
     }
 
     /// Lingering close: flush, send FIN, discard input until the peer closes or the linger timer fires.
@@ -269,6 +292,7 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
     }
 
     private func logCompletion(of request: HTTPRequest, startedAt: UInt64, status: Int, route: String?) {
+        guard server.isAccessLogged else { return }
         server.logAccess(
             HTTPAccessRecord(
                 method: request.method.rawValue, path: String(request.path), status: status,

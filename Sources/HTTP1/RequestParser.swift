@@ -36,6 +36,8 @@ final class RequestParser {
     private var headBytes = 0
     private var body: [UInt8] = []
     private var pendingError: HTTPServerError?
+    /// Set when the head has an `Expect` field, so requests without one skip looking for it.
+    private var sawExpect = false
     private var pendingOutcome: Outcome?
     private var failedForGood = false
 
@@ -109,6 +111,7 @@ final class RequestParser {
     }
 
     private func messageBegan() -> Int32 {
+        sawExpect = false
         target.removeAll(keepingCapacity: true)
         headers = HTTPHeaders()
         trailerCount = 0
@@ -160,7 +163,8 @@ final class RequestParser {
             return fail(.headersTooLarge, "The request has more than \(limits.maxHeaderCount) header fields.")
         }
         // llhttp 8 lets spaces into field names ("Host : a"); RFC 9112 §5.1 requires a 400.
-        if fieldName.isEmpty || !fieldName.allSatisfy({ Self.isTokenByte[Int($0)] }) {
+        let tokenBytes = Self.isTokenByte
+        if fieldName.isEmpty || !fieldName.allSatisfy({ tokenBytes[Int($0)] }) {
             return fail(.malformedRequest, "Invalid header field name.")
         }
         // A trailer field is never merged into the header section (RFC 9110 §6.5.1).
@@ -168,8 +172,20 @@ final class RequestParser {
             trailerCount += 1
             return 0
         }
+        if Self.equalsLowercased(fieldName, Self.expectName) { sawExpect = true }
         headers.add(name: String(decoding: fieldName, as: UTF8.self), value: String(decoding: fieldValue, as: UTF8.self))
         return 0
+    }
+
+    private static let expectName = Array("expect".utf8)
+
+    /// ASCII case-insensitive comparison of a field name with a lowercase name.
+    private static func equalsLowercased(_ bytes: [UInt8], _ lowercase: [UInt8]) -> Bool {
+        guard bytes.count == lowercase.count else { return false }
+        for index in 0..<bytes.count where bytes[index] | 0x20 != lowercase[index] {
+            return false
+        }
+        return true
     }
 
     /// RFC 9110 `tchar`: the bytes a field name may contain.
@@ -190,7 +206,8 @@ final class RequestParser {
         }
         let flags = UInt32(p.flags)
         let chunked = flags & F_CHUNKED.rawValue != 0
-        let codings = headers.values(of: "transfer-encoding")
+        // Only requests that sent the field pay for looking at it (llhttp flags Transfer-Encoding).
+        let codings = flags & F_TRANSFER_ENCODING.rawValue != 0 ? headers.values(of: "transfer-encoding") : []
         if !codings.isEmpty {
             if p.http_minor == 0 {
                 return fail(.malformedRequest, "Transfer-Encoding is not allowed in an HTTP/1.0 request.")
@@ -204,7 +221,7 @@ final class RequestParser {
                 return fail(.malformedRequest, "The chunked transfer coding may be applied only once.")
             }
         }
-        let expectations = headers.values(of: "expect")
+        let expectations = sawExpect ? headers.values(of: "expect") : []
         var expectsContinue = false
         for value in expectations {
             guard value.trimmingSpaces.lowercased() == "100-continue" else {

@@ -43,12 +43,7 @@ struct ResponseEncoder {
             out.append(contentsOf: Self.connectionKeepAlive)
         }
         for (name, value) in response.headers where Self.isFieldName(name) && Self.isSafe(value) {
-            if name.equalsCaseInsensitive("content-length") || name.equalsCaseInsensitive("transfer-encoding")
-                || name.equalsCaseInsensitive("connection") || name.equalsCaseInsensitive("date")
-                || name.equalsCaseInsensitive("x-request-id")
-            {
-                continue
-            }
+            if Self.isReservedName(name) { continue }
             out.append(contentsOf: name.utf8)
             out.append(0x3A)
             out.append(0x20)
@@ -82,9 +77,23 @@ struct ResponseEncoder {
     private static let connectionClose: [UInt8] = Array("Connection: close\r\n".utf8)
     private static let connectionKeepAlive: [UInt8] = Array("Connection: keep-alive\r\n".utf8)
 
+    /// Headers the encoder writes itself; a responder's copies are dropped. Checked by length
+    /// first, since nearly every response header is none of these.
+    private static func isReservedName(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 4: name.equalsCaseInsensitive("date")
+        case 10: name.equalsCaseInsensitive("connection")
+        case 12: name.equalsCaseInsensitive("x-request-id")
+        case 14: name.equalsCaseInsensitive("content-length")
+        case 17: name.equalsCaseInsensitive("transfer-encoding")
+        default: false
+        }
+    }
+
     /// A header name from a responder is sent only when it is an RFC 9110 token.
     private static func isFieldName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { RequestParser.isTokenByte[Int($0)] }
+        let tokenBytes = RequestParser.isTokenByte
+        return !name.isEmpty && name.utf8.allSatisfy { tokenBytes[Int($0)] }
     }
 
     /// Header values must not smuggle line breaks into the head.
@@ -138,13 +147,19 @@ struct RequestIDGenerator {
 
     mutating func next() -> String {
         let high = nextWord(), low = nextWord()
-        var out = [UInt8](repeating: 0, count: 32)
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        for i in 0..<16 {
-            out[i] = digits[Int((high >> UInt64(60 - 4 * i)) & 0xF)]
-            out[16 + i] = digits[Int((low >> UInt64(60 - 4 * i)) & 0xF)]
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            for i in 0..<16 {
+                buffer[i] = Self.hexDigit(high >> UInt64(60 - 4 * i))
+                buffer[16 + i] = Self.hexDigit(low >> UInt64(60 - 4 * i))
+            }
+            return 32
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The lowercase hex digit of the low four bits.
+    private static func hexDigit(_ value: UInt64) -> UInt8 {
+        let nibble = UInt8(truncatingIfNeeded: value & 0xF)
+        return nibble < 10 ? 0x30 + nibble : 0x57 + nibble
     }
 
     private mutating func nextWord() -> UInt64 {

@@ -43,7 +43,7 @@ public enum ServeRuntime {
             host: config.host, port: config.port, reusePort: true, limits: config.limits,
             timeouts: config.timeouts,
             errorResponse: AppRoutes.errorResponse,
-            accessLog: { record in AccessLog.log(record, to: logger) })
+            accessLog: AccessLog.sink(for: logger))
     }
 
     /// Suspends until SIGTERM or SIGINT arrives; returns the signal number.
@@ -71,6 +71,13 @@ public enum ServeRuntime {
 
 /// The one-line-per-request access log.
 enum AccessLog {
+    /// The server's access-log hook, or nil when the level drops request lines (the server then
+    /// builds no records at all).
+    static func sink(for logger: Logger) -> (@Sendable (HTTPAccessRecord) -> Void)? {
+        guard logger.logLevel <= .info else { return nil }
+        return { record in log(record, to: logger) }
+    }
+
     static func log(_ record: HTTPAccessRecord, to logger: Logger) {
         guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
