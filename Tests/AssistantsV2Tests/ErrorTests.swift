@@ -143,5 +143,20 @@ extension AssistantsSocketTests {
                 #expect(monotonicMillis() - started < 1000)
             }
         }
+        @Test func stalledBodyTimesOut() async throws {
+            try await withAssistants { h async throws in
+                let error = await assistantsError { () async throws(AssistantsError) in
+                    try await h.client.retrieveAssistant(
+                        id: "asst_default",
+                        options: AssistantsRequestOptions(
+                            timeouts: UpstreamTimeouts(connect: .seconds(2), total: .seconds(5), stalled: .milliseconds(150)),
+                            headers: ["X-Simulator-Fault": "stall=1500"]))
+                }
+                #expect(error?.transport?.code == .stalled)
+                #expect(error?.isTimeout == true)
+                #expect(error?.attempts == 1, "a stall is not a retryable failure")
+                #expect(try await h.faults("stall") == 1)
+            }
+        }
     }
 }
