@@ -19,6 +19,7 @@ let package = Package(
     products: [
         .executable(name: "threadgate", targets: ["threadgate"]),
         .executable(name: "threadgate-fuzz-http", targets: ["HTTPFuzz"]),
+        .executable(name: "threadgate-bench", targets: ["ThreadgateBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "HTTP1", dependencies: ["EventLoop", "CLLHTTP", "CUV"], swiftSettings: hotPath),
         .target(name: "Postgres", dependencies: ["EventLoop", "CPQ"], swiftSettings: strict),
         .target(name: "UpstreamHTTP", dependencies: ["EventLoop", "CCurl"], swiftSettings: strict),
+        // The Assistants v2 dialect: typed calls over the libcurl client.
+        .target(name: "AssistantsV2", dependencies: ["UpstreamHTTP", "JSON"], swiftSettings: strict),
 
         // Domain-free building blocks above the wrappers.
         .target(name: "JSON", swiftSettings: strict),
@@ -66,6 +69,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Load generators for bench/ (the upstream client's throughput and CPU cost).
+        .executableTarget(
+            name: "ThreadgateBench",
+            dependencies: [
+                "UpstreamHTTP", "EventLoop",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         // libFuzzer driver over the request path; a no-op unless built by scripts/fuzz.sh.
         .executableTarget(
             name: "HTTPFuzz",
@@ -80,6 +92,11 @@ let package = Package(
         .testTarget(
             name: "SimulatorTests",
             dependencies: ["Simulator", "EventLoop", "HTTP1", "HTTPRouting", "JSON", "UpstreamHTTP"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AssistantsV2Tests",
+            dependencies: ["AssistantsV2", "Simulator", "UpstreamHTTP", "EventLoop", "HTTP1", "JSON"],
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
