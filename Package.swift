@@ -85,25 +85,46 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
-        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "EventLoop"], swiftSettings: strict),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "EventLoop"], swiftSettings: strict),
-        .testTarget(name: "UpstreamHTTPTests", dependencies: ["UpstreamHTTP", "EventLoop", "HTTP1"], swiftSettings: strict),
+        // Helpers the test targets share (threads, polling, sockets); no module of threadgate.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        // A fresh PostgreSQL database per test, for the targets that test against one.
+        .target(
+            name: "DatabaseTestSupport",
+            dependencies: ["Postgres", "EventLoop", "TestSupport"],
+            path: "Tests/DatabaseTestSupport",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "EventLoop", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "EventLoop", "TestSupport", "DatabaseTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "UpstreamHTTPTests",
+            dependencies: ["UpstreamHTTP", "EventLoop", "HTTP1", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["Simulator", "EventLoop", "HTTP1", "HTTPRouting", "JSON", "UpstreamHTTP"],
+            dependencies: ["Simulator", "EventLoop", "HTTP1", "HTTPRouting", "JSON", "UpstreamHTTP", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "AssistantsV2Tests",
-            dependencies: ["AssistantsV2", "Simulator", "UpstreamHTTP", "EventLoop", "HTTP1", "JSON"],
+            dependencies: ["AssistantsV2", "Simulator", "UpstreamHTTP", "EventLoop", "HTTP1", "JSON", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         .testTarget(name: "HTTPRoutingTests", dependencies: ["HTTPRouting", "HTTP1", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "ThreadgateAppTests",
-            dependencies: ["ThreadgateApp", "HTTP1", "EventLoop", "HTTPRouting", "JSON", "Postgres"],
+            dependencies: [
+                "ThreadgateApp", "HTTP1", "EventLoop", "HTTPRouting", "JSON", "Postgres", "TestSupport",
+                "DatabaseTestSupport",
+            ],
             swiftSettings: strict
         ),
     ]

@@ -1,6 +1,7 @@
 import AssistantsV2
 import JSON
 import Testing
+import TestSupport
 import UpstreamHTTP
 
 extension AssistantsSocketTests {

@@ -1,6 +1,7 @@
 import AssistantsV2
 import JSON
 import Testing
+import TestSupport
 import UpstreamHTTP
 
 /// Retries through the simulator's `X-Simulator-Fault` header; the simulator's fault counters

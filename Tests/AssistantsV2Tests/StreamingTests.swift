@@ -2,6 +2,7 @@ import AssistantsV2
 import EventLoop
 import JSON
 import Testing
+import TestSupport
 
 extension AssistantsSocketTests {
     @Suite struct Streaming {
@@ -107,7 +108,7 @@ extension AssistantsSocketTests {
                         return (error as? AssistantsError, names)
                     }
                 }
-                #expect(await eventually { seenInProgress.withLock { $0 } })
+                #expect(await eventually(pollInterval: .milliseconds(5)) { seenInProgress.withLock { $0 } })
                 let cancelledAt = monotonicMillis()
                 consumer.cancel()
                 let (error, names) = await consumer.value
@@ -117,7 +118,7 @@ extension AssistantsSocketTests {
                 #expect(Array(names.prefix(3)) == ["thread.run.created", "thread.run.queued", "thread.run.in_progress"])
                 #expect(!names.contains("thread.message.delta") && !names.contains("done"), "cut before the 3 s reply")
                 // The simulator sees its client go long before the 3 s run would end.
-                let finished = await eventually(timeout: .seconds(1)) {
+                let finished = await eventually(timeout: .seconds(1), pollInterval: .milliseconds(5)) {
                     h.accessLog.withLock { log in log.contains { $0.method == "POST" && $0.path.hasSuffix("/runs") } }
                 }
                 #expect(finished)
@@ -137,7 +138,7 @@ extension AssistantsSocketTests {
                 #expect(try await iterator.next()?.name == "thread.run.created")
                 _ = consume iterator
                 stream = nil
-                let finished = await eventually(timeout: .seconds(1)) {
+                let finished = await eventually(timeout: .seconds(1), pollInterval: .milliseconds(5)) {
                     h.accessLog.withLock { log in log.contains { $0.method == "POST" && $0.path.hasSuffix("/runs") } }
                 }
                 #expect(finished)

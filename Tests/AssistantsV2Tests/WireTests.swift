@@ -3,6 +3,7 @@ import EventLoop
 import HTTP1
 import JSON
 import Testing
+import TestSupport
 import UpstreamHTTP
 
 /// What goes on the wire, against `ScriptedUpstream`: headers, targets, bodies, odd streams.

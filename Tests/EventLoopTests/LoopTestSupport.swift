@@ -1,5 +1,6 @@
 @testable import EventLoop
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -24,18 +25,6 @@ func withLoop(
     #expect(loop.forcedCloses == expectedForcedCloses)
 }
 
-/// Polls `condition` until it holds or `timeout` passes; returns its last value.
-func eventually(
-    timeout: Duration = .seconds(3), _ condition: () async throws -> Bool
-) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(2))
-    }
-    return try await condition()
-}
-
 /// Handles of this module still open on `loop`, read on the loop thread.
 func openHandles(_ loop: EventLoop) async throws -> Int {
     try await loop.submit { loop.openHandleCount }
@@ -46,32 +35,6 @@ func expectNoOpenHandles(_ loop: EventLoop, sourceLocation: SourceLocation = #_s
     let closed = try await eventually { try await openHandles(loop) == 0 }
     let count = try await openHandles(loop)
     #expect(closed, "handles still open: \(count)", sourceLocation: sourceLocation)
-}
-
-/// The body of a raw pthread.
-private final class ThreadBody: @unchecked Sendable {  // handed to exactly one new thread
-    let run: @Sendable () -> Void
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-}
-
-/// Starts a plain POSIX thread (not a Swift concurrency thread) running `body`.
-func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
-    var thread = pthread_t()
-    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-    let status = pthread_create(&thread, nil, { raw in
-        Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
-        return nil
-    }, box)
-    precondition(status == 0, "pthread_create failed: \(status)")
-    return thread
-}
-
-/// Runs blocking `body` on its own thread so it never blocks Swift's cooperative pool.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = startThread { continuation.resume(with: Result { try body() }) }
-        pthread_detach(thread)
-    }
 }
 
 /// A connected pair of Unix stream sockets, closed by `close()`.

@@ -1,5 +1,6 @@
 @testable import EventLoop
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 @testable import EventLoop
 import Testing
+import TestSupport
 
 /// Reads from `stream` until `count` bytes arrived (or end of file), then stops reading.
 func read(_ stream: TCPStream, count: Int) async throws -> [UInt8] {

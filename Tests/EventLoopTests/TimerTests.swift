@@ -1,5 +1,6 @@
 @testable import EventLoop
 import Testing
+import TestSupport
 
 @Suite struct TimerTests {
     @Test func sleepWaitsAtLeastTheDuration() async throws {

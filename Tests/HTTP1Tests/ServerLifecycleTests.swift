@@ -1,6 +1,7 @@
 import EventLoop
 @testable import HTTP1
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import EventLoop
 @testable import HTTP1
 import Testing
+import TestSupport
 
 /// Sends `request`, reads one response and then everything until the server closes.
 private func refusal(

@@ -1,6 +1,8 @@
+import DatabaseTestSupport
 import EventLoop
 import Postgres
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -25,7 +27,7 @@ struct CrashDrillTests {
     }
 
     @Test func crashDrillServerKilledAndRestarted() async throws {
-        try await withTestDatabase(migrate: false) { db in
+        try await withTestDatabase(migrate: false, onLoop: true) { db in
             let pool = PostgresPool(
                 loop: db.loop,
                 configuration: .init(

@@ -1,6 +1,8 @@
+import DatabaseTestSupport
 import EventLoop
 import Postgres
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -28,7 +30,7 @@ struct MigratorTests {
 
     @Test func concurrentMigratorsApplyEachFileOnce() async throws {
         let directory = try makeDirectory()
-        try await withTestDatabase(migrate: false) { db in
+        try await withTestDatabase(migrate: false, onLoop: true) { db in
             let a = try await db.connect()
             let b = try await db.connect()
             let migrator = try Migrator(directory: directory)
@@ -48,7 +50,7 @@ struct MigratorTests {
     }
 
     @Test func anEditedAppliedMigrationIsReported() async throws {
-        try await withTestDatabase { db in
+        try await withTestDatabase(onLoop: true) { db in
             let connection = try await db.connect()
             let original = try Migrator(directory: repositoryMigrations)
             #expect(try await original.status(on: connection).allSatisfy { if case .applied = $0.state { true } else { false } })

@@ -1,3 +1,4 @@
+import DatabaseTestSupport
 import EventLoop
 import Postgres
 import Testing
@@ -9,7 +10,7 @@ import Glibc
 @Suite(.enabled(if: databaseTestsEnabled, "THREADGATE_SKIP_DB_TESTS=1"), .timeLimit(.minutes(1)))
 struct PostgresConnectionTests {
     @Test func typesRoundTripIncludingNullAndUnicode() async throws {
-        try await withTestDatabase { db in
+        try await withTestDatabase(onLoop: true) { db in
             let connection = try await db.connect()
             let text = "héllo 🌍 — ✓ 中文 'quoted' \"double\" \\ $1"
             let when = PostgresTimestamp(microsecondsSinceEpoch: 1_700_000_000_123_456)
@@ -67,7 +68,7 @@ struct PostgresConnectionTests {
     }
 
     @Test func preparedStatementsAreReused() async throws {
-        try await withTestDatabase(migrate: false) { db in
+        try await withTestDatabase(migrate: false, onLoop: true) { db in
             let connection = try await db.connect()
             for value in 1...5 {
                 let rows = try await connection.query(PostgresQuery("SELECT $1::int8 * 2", value))
@@ -86,7 +87,7 @@ struct PostgresConnectionTests {
     }
 
     @Test func connectionStringForms() async throws {
-        try await withTestDatabase(migrate: false) { db in
+        try await withTestDatabase(migrate: false, onLoop: true) { db in
             let host = try #require(db.configuration.value(for: "host"))
             let port = db.configuration.value(for: "port") ?? "5432"
             let user = db.configuration.value(for: "user") ?? "postgres"
@@ -115,7 +116,7 @@ struct PostgresConnectionTests {
     }
 
     @Test func failingStatementRollsTheTransactionBack() async throws {
-        try await withTestDatabase { db in
+        try await withTestDatabase(onLoop: true) { db in
             let connection = try await db.connect()
             await expectPostgresError(.queryFailed) {
                 try await connection.transaction { tx in
@@ -142,7 +143,7 @@ struct PostgresConnectionTests {
     }
 
     @Test func cancellingTheTaskCancelsTheStatement() async throws {
-        try await withTestDatabase(migrate: false) { db in
+        try await withTestDatabase(migrate: false, onLoop: true) { db in
             let connection = try await db.connect()
             let start = EventLoop.monotonicNanoseconds
             let task = Task(executorPreference: db.loop) {
@@ -171,7 +172,7 @@ struct PostgresConnectionTests {
     }
 
     @Test func statementTimeoutCancelsAndTheConnectionStaysUsable() async throws {
-        try await withTestDatabase(migrate: false) { db in
+        try await withTestDatabase(migrate: false, onLoop: true) { db in
             let connection = try await db.connect()
             let start = EventLoop.monotonicNanoseconds
             await expectPostgresError(.timeout) {

@@ -1,3 +1,4 @@
+import DatabaseTestSupport
 import EventLoop
 import Postgres
 import Testing
@@ -5,7 +6,7 @@ import Testing
 @Suite(.enabled(if: databaseTestsEnabled, "THREADGATE_SKIP_DB_TESTS=1"), .timeLimit(.minutes(1)))
 struct PostgresPoolTests {
     @Test func servesConcurrentCallersWithinItsMaximum() async throws {
-        try await withTestDatabase(migrate: false) { db in
+        try await withTestDatabase(migrate: false, onLoop: true) { db in
             let pool = PostgresPool(loop: db.loop, configuration: .init(connection: db.configuration, maximumConnections: 3))
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for value in 0..<30 {
@@ -27,7 +28,7 @@ struct PostgresPoolTests {
     }
 
     @Test func exhaustionFailsAfterTheDeadlineNotAHang() async throws {
-        try await withTestDatabase(migrate: false) { db in
+        try await withTestDatabase(migrate: false, onLoop: true) { db in
             let pool = PostgresPool(
                 loop: db.loop,
                 configuration: .init(connection: db.configuration, maximumConnections: 1, acquireTimeout: .milliseconds(300)))
@@ -58,7 +59,7 @@ struct PostgresPoolTests {
     }
 
     @Test func brokenConnectionsAreReplacedAndAnOutageEndsWithoutRestart() async throws {
-        try await withTestDatabase(migrate: false) { db in
+        try await withTestDatabase(migrate: false, onLoop: true) { db in
             let pool = PostgresPool(
                 loop: db.loop,
                 configuration: .init(

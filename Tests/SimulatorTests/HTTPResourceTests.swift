@@ -1,6 +1,7 @@
 import JSON
 import Simulator
 import Testing
+import TestSupport
 
 extension SimulatorSocketTests {
     @Suite struct Resources {

@@ -1,3 +1,4 @@
+import DatabaseTestSupport
 import Testing
 @testable import ThreadgateApp
 

@@ -1,6 +1,8 @@
+import DatabaseTestSupport
 import EventLoop
 import Postgres
 import Testing
+import TestSupport
 @testable import ThreadgateApp
 
 #if canImport(Glibc)

@@ -1,7 +1,9 @@
+import DatabaseTestSupport
 import EventLoop
 import JSON
 import Postgres
 import Testing
+import TestSupport
 @testable import ThreadgateApp
 
 #if canImport(Glibc)
@@ -112,7 +114,7 @@ struct ReadinessTests {
                 #expect(await MigrateRuntime.apply(config.database, output: output, errors: output) == 0)
                 #expect(lines.withLock { $0 }.contains("applied 0001_initial"))
 
-                #expect(try await eventually(timeout: .seconds(5)) { try await get("/readyz", port: port).status == 200 })
+                #expect(try await eventually(timeout: .seconds(5), pollInterval: .milliseconds(50)) { try await get("/readyz", port: port).status == 200 })
             }
         }
     }
@@ -138,7 +140,7 @@ struct ReadinessTests {
                 #expect(try await get("/readyz", port: port).status == 200)
 
                 try await db.makeUnreachable()
-                #expect(try await eventually(timeout: .seconds(10)) {
+                #expect(try await eventually(timeout: .seconds(10), pollInterval: .milliseconds(50)) {
                     let response = try await get("/readyz", port: port)
                     return try response.status == 503 && checkStatus(response, "database") == "unavailable"
                 })
@@ -148,7 +150,7 @@ struct ReadinessTests {
                 #expect(try await get("/healthz", port: port).status == 200, "/healthz does not depend on the database")
 
                 try await db.makeReachable()
-                #expect(try await eventually(timeout: .seconds(15)) { try await get("/readyz", port: port).status == 200 })
+                #expect(try await eventually(timeout: .seconds(15), pollInterval: .milliseconds(50)) { try await get("/readyz", port: port).status == 200 })
             }
         }
     }

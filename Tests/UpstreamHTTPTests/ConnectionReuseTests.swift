@@ -1,6 +1,7 @@
 import EventLoop
 import HTTP1
 import Testing
+import TestSupport
 @testable import UpstreamHTTP
 
 extension UpstreamSocketTests {
@@ -14,7 +15,7 @@ extension UpstreamSocketTests {
                     #expect(response.status == 200)
                 }
                 // The server logs after it sent the response: the last record may trail.
-                let logged = await eventually { peer.records.count == 20 }
+                let logged = await eventually(pollInterval: .milliseconds(5)) { peer.records.count == 20 }
                 #expect(logged)
                 #expect(peer.connectionsSeen.count == 1, "connections: \(peer.connectionsSeen)")
                 // Easy handles are recycled too: one was enough.
@@ -72,9 +73,9 @@ extension UpstreamSocketTests {
             // One transfer in flight and a socket watched when the loop goes down, never shut
             // down by hand: the loop's shutdown hook must fail it and close every handle.
             let task = Task { await upstreamError { try await client.execute(UpstreamRequest(url: base + "/slow?ms=5000")) } }
-            let started = await eventually { await client.statistics().transfers == 1 }
+            let started = await eventually(pollInterval: .milliseconds(5)) { await client.statistics().transfers == 1 }
             #expect(started)
-            let watched = await eventually { await client.statistics().sockets == 1 }
+            let watched = await eventually(pollInterval: .milliseconds(5)) { await client.statistics().sockets == 1 }
             #expect(watched)
             let stopped = try await stopLoops([clientLoop])
             #expect(await task.value?.code == .shutdown)

@@ -1,5 +1,6 @@
 import EventLoop
 import Testing
+import TestSupport
 @testable import UpstreamHTTP
 
 #if canImport(Glibc)
@@ -28,7 +29,7 @@ extension UpstreamSocketTests {
                 #expect(direct.status == 200)
                 // The https request asked the proxy for a tunnel; the stand-in refused it.
                 #expect(tunnel?.code == .connectFailed, "\(tunnel.map { String(reflecting: $0) } ?? "no error")")
-                let logged = await eventually { peer.records.count >= 3 }
+                let logged = await eventually(pollInterval: .milliseconds(5)) { peer.records.count >= 3 }
                 #expect(logged)
                 let seen = peer.records.map { "\($0.method) \($0.path)" }
                 #expect(seen.contains("GET http://upstream.invalid/v1/models"), "\(seen)")

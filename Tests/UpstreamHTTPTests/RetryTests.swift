@@ -1,5 +1,6 @@
 import EventLoop
 import Testing
+import TestSupport
 @testable import UpstreamHTTP
 
 extension UpstreamSocketTests {

@@ -1,5 +1,6 @@
 import EventLoop
 import Testing
+import TestSupport
 @testable import UpstreamHTTP
 
 extension UpstreamSocketTests {
@@ -76,9 +77,9 @@ extension UpstreamSocketTests {
                 #expect(first == Array("first;".utf8))
                 _ = consume iterator
                 response = nil
-                let aborted = await eventually { await peer.client.statistics().transfers == 0 }
+                let aborted = await eventually(pollInterval: .milliseconds(5)) { await peer.client.statistics().transfers == 0 }
                 #expect(aborted)
-                let noticed = await eventually { peer.responder.recorded.contains("stall:cancelled") }
+                let noticed = await eventually(pollInterval: .milliseconds(5)) { peer.responder.recorded.contains("stall:cancelled") }
                 #expect(noticed)
             }
         }
@@ -107,14 +108,4 @@ extension UpstreamSocketTests {
             }
         }
     }
-}
-
-/// Polls `condition` every few milliseconds until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(3), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return await condition()
 }

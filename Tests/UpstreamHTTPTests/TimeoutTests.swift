@@ -1,5 +1,6 @@
 import EventLoop
 import Testing
+import TestSupport
 @testable import UpstreamHTTP
 
 extension UpstreamSocketTests {
@@ -95,9 +96,9 @@ extension UpstreamSocketTests {
                 let statistics = await client.statistics()
                 #expect(statistics.transfers == 0)
                 // The connection was closed mid-response, so the server gave up its handler.
-                let noticed = await eventually { peer.responder.recorded.contains("slow:cancelled") }
+                let noticed = await eventually(pollInterval: .milliseconds(5)) { peer.responder.recorded.contains("slow:cancelled") }
                 #expect(noticed)
-                let sockets = await eventually { await client.statistics().sockets == 0 }
+                let sockets = await eventually(pollInterval: .milliseconds(5)) { await client.statistics().sockets == 0 }
                 #expect(sockets)
             }
         }
@@ -108,7 +109,7 @@ extension UpstreamSocketTests {
                 let client = peer.client
                 let url = peer.url("/status?key=c1&times=5")
                 let task = Task { await upstreamError { try await client.execute(UpstreamRequest(url: url)) } }
-                let firstAttempt = await eventually { peer.responder.hitCount("c1") == 1 }
+                let firstAttempt = await eventually(pollInterval: .milliseconds(5)) { peer.responder.hitCount("c1") == 1 }
                 #expect(firstAttempt)
                 try await Task.sleep(for: .milliseconds(50))
                 let cancelledAt = EventLoop.monotonicNanoseconds

@@ -4,6 +4,7 @@ import HTTP1
 import JSON
 import Simulator
 import Testing
+import TestSupport
 @testable import UpstreamHTTP
 
 /// A simulator on loopback (its own loop) and an `AssistantsClient` on another loop.
@@ -57,16 +58,6 @@ struct Harness: Sendable {
             try await Task.sleep(for: response.pollAfter ?? .milliseconds(10))
         }
     }
-}
-
-/// Polls `condition` every few milliseconds until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(3), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return try await condition()
 }
 
 /// Fast run timing for socket tests.

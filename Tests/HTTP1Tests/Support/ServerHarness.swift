@@ -1,6 +1,7 @@
 import EventLoop
 @testable import HTTP1
 import Testing
+import TestSupport
 
 /// A running test server and what it recorded.
 struct TestServer: Sendable {
@@ -53,6 +54,11 @@ func withServer(
         #expect(loop.forcedCloses == 0, sourceLocation: sourceLocation)
     }
     if let failure { throw failure }
+}
+
+/// Milliseconds since `start` on the monotonic clock.
+func millisSince(_ start: UInt64) -> Int {
+    Int((EventLoop.monotonicNanoseconds &- start) / 1_000_000)
 }
 
 /// All socket tests share one serialized suite: they measure timeouts in milliseconds and

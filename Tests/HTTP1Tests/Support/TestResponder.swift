@@ -1,5 +1,6 @@
 import EventLoop
 @testable import HTTP1
+import TestSupport
 
 /// A weak reference that may cross to the loop's tasks.
 final class WeakConnection: @unchecked Sendable {  // written once on the loop, read on the loop
@@ -45,7 +46,7 @@ final class TestResponder: HTTPResponder {
     var streamProbe: StreamProbe { probe.withLock { $0 } }
 
     func dispatch(_ request: HTTPRequest) -> HTTPDispatch {
-        let query = Self.query(request)
+        let query = queryParameters(request.query)
         switch request.path {
         case "/echo":
             let headers = HTTPHeaders([
@@ -174,14 +175,5 @@ final class TestResponder: HTTPResponder {
             }
             probe.withLock { $0.finished = true }
         })
-    }
-
-    private static func query(_ request: HTTPRequest) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in (request.query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            result[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
-        return result
     }
 }

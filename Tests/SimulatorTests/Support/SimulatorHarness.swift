@@ -3,6 +3,7 @@ import HTTP1
 import JSON
 import Simulator
 import Testing
+import TestSupport
 
 /// A running simulator on loopback and a way to call it.
 struct SimHarness: Sendable {

@@ -1,4 +1,5 @@
 import JSON
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

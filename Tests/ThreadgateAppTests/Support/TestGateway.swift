@@ -1,3 +1,4 @@
+import DatabaseTestSupport
 import EventLoop
 import Testing
 @testable import ThreadgateApp

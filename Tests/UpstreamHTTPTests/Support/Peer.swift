@@ -1,6 +1,7 @@
 import EventLoop
 import HTTP1
 import Testing
+import TestSupport
 @testable import UpstreamHTTP
 
 #if canImport(Glibc)
@@ -66,25 +67,6 @@ func stopLoops(_ loops: [EventLoop]) async throws -> [(closeStatus: Int32, force
         EventLoop.shutdownAndJoin(loops)
         return loops.map { ($0.closeStatus, $0.forcedCloses) }
     }
-}
-
-/// Runs blocking `body` on its own thread so it never blocks Swift's cooperative pool.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let box = Unmanaged.passRetained(ThreadBody { continuation.resume(with: Result { try body() }) }).toOpaque()
-        var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { raw in
-            Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, box)
-        precondition(status == 0, "pthread_create failed: \(status)")
-        pthread_detach(thread)
-    }
-}
-
-private final class ThreadBody: @unchecked Sendable {  // handed to exactly one new thread
-    let run: @Sendable () -> Void
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }
 
 /// Monotonic milliseconds since `start` (from `EventLoop.monotonicNanoseconds`).

@@ -1,5 +1,6 @@
 import EventLoop
 import HTTP1
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -35,7 +36,7 @@ final class PeerResponder: HTTPResponder {
     }
 
     func dispatch(_ request: HTTPRequest) -> HTTPDispatch {
-        let query = Self.query(request)
+        let query = queryParameters(request.query)
         switch request.path {
         case "/json":
             return .immediate(HTTPResponse(
@@ -134,14 +135,5 @@ final class PeerResponder: HTTPResponder {
             position += count
         }
         return true
-    }
-
-    private static func query(_ request: HTTPRequest) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in (request.query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            result[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
-        return result
     }
 }

@@ -2,13 +2,6 @@
 import Glibc
 #endif
 
-/// A loopback port nothing listens on (bound once, then closed): connections are refused.
-func closedPort() -> Int {
-    let listener = RawListener(backlog: 1)
-    defer { listener.close() }
-    return listener.port
-}
-
 /// A listening socket that never accepts, with its accept queue already full, so a further
 /// connect attempt hangs in SYN-SENT: the way to make a connect time out on loopback.
 final class RawListener: @unchecked Sendable {  // immutable after init
