@@ -188,8 +188,14 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
         for job in jobs {
             switch job {
             case .task(let job):
-                job.runSynchronously(
-                    isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+                // Run as the task executor, not isolated to the loop's serial executor: nearly
+                // every job is nonisolated code of a task that prefers this loop, and the
+                // runtime hops (re-enqueues the task here) whenever the running code's isolation
+                // differs from the one the job ran with. Isolated to the loop, each call into
+                // a nonisolated async function cost a trip through the inbox (37 per pooled
+                // query request). Actor code whose executor is this loop still runs here; it
+                // pays the one hop on entry instead, and `checkIsolated()` vouches for it.
+                job.runSynchronously(on: asUnownedTaskExecutor())
             case .closure(let work):
                 work()
             }
