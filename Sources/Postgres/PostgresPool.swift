@@ -97,7 +97,7 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
 
     /// Lends a connection to `body` and takes it back afterwards, whatever happens.
     public func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(loop) {
+        try await onLoop(loop) {
             let connection = try await self.acquire()
             do {
                 let value = try await body(connection)
@@ -113,7 +113,9 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
     /// Runs one statement on a pooled connection. See `PostgresConnection.query(_:timeout:)`.
     @discardableResult
     public func query(_ query: PostgresQuery, timeout: Duration? = nil) async throws -> PostgresRows {
-        try await withConnection { try await $0.query(query, timeout: timeout) }
+        try await withConnection { connection in
+            try await connection.run(query, timeout: timeout)  // on the loop already: no second preference
+        }
     }
 
     /// Runs `body` in a transaction on a pooled connection. See `PostgresConnection.transaction(_:)`.
@@ -125,6 +127,9 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
     /// - Throws: `.poolExhausted` after `acquireTimeout`, `.connectionFailed` while the server is
     ///   unreachable, `.cancelled`, `.closed`.
     public func acquire() async throws -> PostgresConnection {
+        if loop.inLoop, let connection = try takeIdleConnection() {
+            return connection  // no suspension: no continuation and no cancellation handler
+        }
         do {
             return try await withLoopCallback(on: loop) { (completion: LoopCompletion<PostgresConnection>) in
                 self.acquire(completion)
@@ -137,6 +142,24 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
     /// Returns a connection taken with `acquire()`. Broken or mid-transaction ones are closed.
     public func release(_ connection: PostgresConnection) {
         loop.executeSoonOrNow { self.releaseOnLoop(connection) }
+    }
+
+    /// An idle connection taken at once, or nil when the caller has to queue. Loop thread only.
+    /// Throws what `acquire` would: `.cancelled`, `.closed`.
+    private func takeIdleConnection() throws(PostgresError) -> PostgresConnection? {
+        if Task.isCancelled { throw PostgresError(.cancelled) }
+        startIfNeeded()
+        guard !closed else { throw PostgresError(.closed) }
+        while let connection = idle.popLast() {
+            if connection.isReusable {
+                inUse += 1
+                publish()
+                return connection
+            }
+            connection.closeNow(.closed)
+            publish()
+        }
+        return nil
     }
 
     private func acquire(_ completion: LoopCompletion<PostgresConnection>) {
