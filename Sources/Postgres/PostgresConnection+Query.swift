@@ -34,16 +34,18 @@ extension PostgresConnection {
     }
 
     /// Loop thread only, in a task that prefers the loop.
-    func run(_ query: PostgresQuery, timeout: Duration?, cancellable: Bool = true) async throws(PostgresError) -> PostgresRows {
+    nonisolated(nonsending) func run(
+        _ query: PostgresQuery, timeout: Duration?, cancellable: Bool = true
+    ) async throws(PostgresError) -> PostgresRows {
         PostgresRows(try await perform(timeout: timeout, cancellable: cancellable) { await self.exchange(query) })
     }
 
     /// The frame of every operation: exclusivity, timeout and cancellation (its one
     /// cancellation handler), cancel draining, and the mapping of errors. Returns the last
     /// result. Loop thread only.
-    func perform(
+    nonisolated(nonsending) func perform(
         timeout: Duration?, cancellable: Bool,
-        _ body: () async -> Result<PostgresResultStorage?, PostgresError>
+        _ body: nonisolated(nonsending) () async -> Result<PostgresResultStorage?, PostgresError>
     ) async throws(PostgresError) -> PostgresResultStorage? {
         loop.assertInLoop()
         guard pq != nil else { throw PostgresError(.closed) }
@@ -137,7 +139,7 @@ extension PostgresConnection {
 
     // MARK: The protocol exchange
 
-    private func exchange(_ query: PostgresQuery) async -> Result<PostgresResultStorage?, PostgresError> {
+    nonisolated(nonsending) private func exchange(_ query: PostgresQuery) async -> Result<PostgresResultStorage?, PostgresError> {
         guard let pq else { return .failure(PostgresError(.closed)) }
         guard let values = parameters.load(query.bindings) else {
             return .failure(PostgresError(.queryFailed, message: "a parameter contains a NUL character", sqlState: "22021"))
@@ -172,7 +174,7 @@ extension PostgresConnection {
         return result
     }
 
-    private func sendScript(_ sql: String) async -> Result<PostgresResultStorage?, PostgresError> {
+    nonisolated(nonsending) private func sendScript(_ sql: String) async -> Result<PostgresResultStorage?, PostgresError> {
         guard let pq else { return .failure(PostgresError(.closed)) }
         guard PQsendQuery(pq, sql) == 1 else { return .failure(connectionError()) }
         return await flushAndDrain()
@@ -182,14 +184,14 @@ extension PostgresConnection {
         PostgresError(.connectionFailed, message: libpqMessage ?? "connection lost")
     }
 
-    private func flushAndDrain() async -> Result<PostgresResultStorage?, PostgresError> {
+    nonisolated(nonsending) private func flushAndDrain() async -> Result<PostgresResultStorage?, PostgresError> {
         if let error = await flush() { return .failure(error) }
         return await drain()
     }
 
     /// Sends what libpq buffered, waiting for writability while `PQflush` returns 1 (and reading
     /// meanwhile, as libpq asks, so a server blocked on its own writes cannot deadlock us).
-    private func flush() async -> PostgresError? {
+    nonisolated(nonsending) private func flush() async -> PostgresError? {
         while true {
             guard let pq else { return PostgresError(.closed) }
             switch PQflush(pq) {
@@ -206,7 +208,7 @@ extension PostgresConnection {
     }
 
     /// Reads until `PQgetResult` returns NULL, keeping the last result; the first error wins.
-    private func drain() async -> Result<PostgresResultStorage?, PostgresError> {
+    nonisolated(nonsending) private func drain() async -> Result<PostgresResultStorage?, PostgresError> {
         var last: PostgresResultStorage?
         var firstError: PostgresError?
         while true {

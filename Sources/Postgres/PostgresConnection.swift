@@ -166,7 +166,7 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
     ///
     /// Once connected the socket is armed for reading all the time, so waiting for a reply
     /// costs no system call; a wait that needs writability arms that too, until it ends.
-    func wait(for events: PollEvents) async -> WaitOutcome {
+    nonisolated(nonsending) func wait(for events: PollEvents) async -> WaitOutcome {
         guard let socket else { return .failed(PostgresError(.closed)) }
         if socketLost { return .failed(PostgresError(.connectionFailed, message: libpqMessage ?? "connection lost")) }
         precondition(pendingWait == nil, "two waits on one PostgreSQL connection")

@@ -97,25 +97,36 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
 
     /// Lends a connection to `body` and takes it back afterwards, whatever happens.
     public func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await onLoop(loop) {
-            let connection = try await self.acquire()
-            do {
-                let value = try await body(connection)
-                self.release(connection)
-                return value
-            } catch {
-                self.release(connection)
-                throw error
-            }
-        }
+        if loop.runsCurrentTask { return try await lend(body) }
+        return try await withTaskExecutorPreference(loop) { try await self.lend(body) }
     }
 
     /// Runs one statement on a pooled connection. See `PostgresConnection.query(_:timeout:)`.
     @discardableResult
     public func query(_ query: PostgresQuery, timeout: Duration? = nil) async throws -> PostgresRows {
-        try await withConnection { connection in
-            try await connection.run(query, timeout: timeout)  // on the loop already: no second preference
+        if loop.runsCurrentTask { return try await run(query, timeout: timeout) }
+        return try await withTaskExecutorPreference(loop) { try await self.run(query, timeout: timeout) }
+    }
+
+    // The steps below run on the loop in a task that prefers it, and inherit their caller's
+    // executor (`nonisolated(nonsending)`): no executor switch on each call.
+
+    nonisolated(nonsending) private func lend<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await take()
+        do {
+            let value = try await body(connection)
+            release(connection)
+            return value
+        } catch {
+            release(connection)
+            throw error
         }
+    }
+
+    nonisolated(nonsending) private func run(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
+        let connection = try await take()
+        defer { release(connection) }
+        return try await connection.run(query, timeout: timeout)
     }
 
     /// Runs `body` in a transaction on a pooled connection. See `PostgresConnection.transaction(_:)`.
@@ -127,6 +138,10 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
     /// - Throws: `.poolExhausted` after `acquireTimeout`, `.connectionFailed` while the server is
     ///   unreachable, `.cancelled`, `.closed`.
     public func acquire() async throws -> PostgresConnection {
+        try await take()
+    }
+
+    nonisolated(nonsending) private func take() async throws -> PostgresConnection {
         if loop.inLoop, let connection = try takeIdleConnection() {
             return connection  // no suspension: no continuation and no cancellation handler
         }
