@@ -144,7 +144,8 @@ extension PostgresConnection {
         guard let values = parameters.load(query.bindings) else {
             return .failure(PostgresError(.queryFailed, message: "a parameter contains a NUL character", sqlState: "22021"))
         }
-        var statement = statements.lookUp(query.sql, query.bindings)
+        let key = query.statementKey
+        var statement = statements.lookUp(key, query.bindings)
         if statement == nil, !statements.isFull {
             let types = query.bindings.map(\.type.rawValue)
             let prepared = StatementCache.Statement(types: types, name: statements.newName())
@@ -152,7 +153,7 @@ extension PostgresConnection {
                 return .failure(connectionError())
             }
             if case .failure(let error) = await flushAndDrain() { return .failure(error) }
-            statements.insert(prepared, for: query.sql)
+            statements.insert(prepared, for: key)
             statement = prepared
             if cancelReason != nil {
                 return .failure(PostgresError(.queryFailed, message: "cancelled before execution", sqlState: "57014"))
@@ -169,7 +170,7 @@ extension PostgresConnection {
         guard sent == 1 else { return .failure(connectionError()) }
         let result = await flushAndDrain()
         if case .failure(let error) = result, error.sqlState == "26000" || error.sqlState == "0A000", let statement {
-            statements.remove(query.sql, types: statement.types)  // gone or stale: prepare again next time
+            statements.remove(key, types: statement.types)  // gone or stale: prepare again next time
         }
         return result
     }

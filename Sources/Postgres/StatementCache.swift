@@ -1,7 +1,14 @@
-/// The statements one connection has prepared, by SQL text and parameter types, with the name
-/// each was prepared under. Looking one up allocates nothing: the SQL text is the key, and the
-/// (usually single) entry's types are compared with the bindings in place.
+/// The statements one connection has prepared, by SQL and parameter types, with the name each
+/// was prepared under. Looking one up allocates nothing: the SQL is the key (a literal's address,
+/// else its text), and the (usually single) entry's types are compared with the bindings in place.
+/// The same text given both ways is prepared twice, which is harmless.
 struct StatementCache {
+    enum Key: Hashable {
+        /// A `StaticString`'s address: the same literal in the program, hashed as one word.
+        case literal(UnsafeRawPointer)
+        case text(String)
+    }
+
     /// The most statements one connection keeps prepared; beyond it statements run unnamed.
     static let limit = 512
 
@@ -17,15 +24,15 @@ struct StatementCache {
         }
     }
 
-    private var bySQL: [String: [Statement]] = [:]
+    private var byKey: [Key: [Statement]] = [:]
     private var nextNumber = 0
     private(set) var count = 0
 
     var isFull: Bool { count >= Self.limit }
 
-    /// The statement prepared for `sql` with the types of `bindings`, if any.
-    func lookUp(_ sql: String, _ bindings: [PostgresValue]) -> Statement? {
-        guard let candidates = bySQL[sql] else { return nil }
+    /// The statement prepared for `key` with the types of `bindings`, if any.
+    func lookUp(_ key: Key, _ bindings: [PostgresValue]) -> Statement? {
+        guard let candidates = byKey[key] else { return nil }
         for statement in candidates where statement.matches(bindings) { return statement }
         return nil
     }
@@ -36,21 +43,21 @@ struct StatementCache {
         return Array("tg_\(nextNumber)".utf8CString)
     }
 
-    mutating func insert(_ statement: Statement, for sql: String) {
-        bySQL[sql, default: []].append(statement)
+    mutating func insert(_ statement: Statement, for key: Key) {
+        byKey[key, default: []].append(statement)
         count += 1
     }
 
-    mutating func remove(_ sql: String, types: [UInt32]) {
-        guard let index = bySQL[sql]?.firstIndex(where: { $0.types == types }) else { return }
-        bySQL[sql]!.remove(at: index)
-        if bySQL[sql]!.isEmpty { bySQL[sql] = nil }
+    mutating func remove(_ key: Key, types: [UInt32]) {
+        guard let index = byKey[key]?.firstIndex(where: { $0.types == types }) else { return }
+        byKey[key]!.remove(at: index)
+        if byKey[key]!.isEmpty { byKey[key] = nil }
         count -= 1
     }
 
     /// Forgets every statement (the session that held them is gone). Names keep counting up.
     mutating func removeAll() {
-        bySQL = [:]
+        byKey = [:]
         count = 0
     }
 }

@@ -39,7 +39,7 @@ import Testing
 
     @Test func statementCacheKeysOnSQLAndParameterTypes() {
         var cache = StatementCache()
-        let sql = "SELECT $1"
+        let sql = StatementCache.Key.text("SELECT $1")
         #expect(cache.lookUp(sql, [1.postgresValue]) == nil)
         let asInt = StatementCache.Statement(types: [PostgresDataType.int8.rawValue], name: cache.newName())
         cache.insert(asInt, for: sql)
@@ -49,7 +49,7 @@ import Testing
         #expect(cache.lookUp(sql, [7.postgresValue])?.name == asInt.name)
         #expect(cache.lookUp(sql, [String?.none.postgresValue])?.name == asText.name)  // a typed NULL
         #expect(cache.lookUp(sql, []) == nil)
-        #expect(cache.lookUp("SELECT $1 ", [7.postgresValue]) == nil)
+        #expect(cache.lookUp(.text("SELECT $1 "), [7.postgresValue]) == nil)
         #expect(text(asInt.name) == "tg_0" && text(asText.name) == "tg_1")
 
         cache.remove(sql, types: asInt.types)
@@ -59,9 +59,32 @@ import Testing
         #expect(cache.count == 0 && cache.lookUp(sql, ["x".postgresValue]) == nil)
         #expect(text(cache.newName()) == "tg_2")  // names are never reused on a session
         for _ in 0..<StatementCache.limit {
-            cache.insert(StatementCache.Statement(types: [], name: cache.newName()), for: "SELECT 1")
+            cache.insert(StatementCache.Statement(types: [], name: cache.newName()), for: .text("SELECT 1"))
         }
         #expect(cache.isFull)
+    }
+
+    static func literalQuery(_ value: Int) -> PostgresQuery {
+        PostgresQuery("SELECT $1::int8", value)
+    }
+
+    @Test func queriesFromOneLiteralShareAKeyAndCompareByText() {
+        let a = Self.literalQuery(1)
+        let b = Self.literalQuery(2)
+        #expect(a.statementKey == b.statementKey)
+        guard case .literal = a.statementKey else {
+            Issue.record("a literal's key is its address")
+            return
+        }
+        let assembled = PostgresQuery(unsafeSQL: "SELECT $1::int8", bindings: [1.postgresValue])
+        #expect(assembled.statementKey == .text("SELECT $1::int8"))
+        #expect(assembled.sql == a.sql)
+        // Equality and hashing go by the text, however the SQL was given.
+        #expect(assembled == a && assembled.hashValue == a.hashValue)
+        #expect(a != b)
+        var bound = PostgresQuery("SELECT $1::int8")
+        bound.bind(1)
+        #expect(bound == a)
     }
 
     /// An actor that runs on the loop without giving its callers' tasks the loop as preference.
