@@ -226,6 +226,7 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
         handOff(connection)
     }
 
+    /// Gives a free connection to the first waiter, or keeps it idle. The caller publishes.
     private func handOff(_ connection: PostgresConnection) {
         if !waiters.isEmpty {
             let waiter = waiters.removeFirst()
@@ -235,7 +236,6 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
         } else {
             idle.append(connection)
         }
-        publish()
     }
 
     // MARK: Opening connections
@@ -293,6 +293,7 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
         }
         handOff(connection)
         fillToMinimum()
+        publish()
     }
 
     private func connectFailed(_ error: PostgresError) {
