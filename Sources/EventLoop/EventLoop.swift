@@ -18,6 +18,10 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     // Everything but `inbox` is touched only on the loop thread (or before it starts / after join).
     let uv: UnsafeMutablePointer<uv_loop_t>
     private let wakeup: UnsafeMutablePointer<uv_async_t>
+    /// Drains the inbox in the next iteration when the loop thread queued the first job itself
+    /// (a continuation resumed from an I/O callback): starting an idle handle only links it into
+    /// a list, where `uv_async_send` costs an eventfd write, a read and an epoll wake-up.
+    private let soon: UnsafeMutablePointer<uv_idle_t>
     private let inbox = LockedValue(Inbox())
     private var loopThread = pthread_t()
     private var started = sem_t()
@@ -54,6 +58,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
         self.name = name
         uv = .allocate(capacity: 1)
         wakeup = .allocate(capacity: 1)
+        soon = .allocate(capacity: 1)
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
         try uvCheck(uv_loop_init(uv), "uv_loop_init")
         uv.pointee.data = Unmanaged.passUnretained(self).toOpaque()
@@ -61,6 +66,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
             uv_async_init(uv, wakeup) { handle in
                 EventLoop.from(handle!.pointee.loop).drainInbox()
             }, "uv_async_init")
+        uv_idle_init(uv, soon)  // cannot fail
+        soon.pointee.data = nil  // not a LoopHandle: shutdown's walk must skip it
         sem_init(&started, 0, 0)
         sem_init(&exited, 0, 0)
     }
@@ -70,6 +77,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
         sem_destroy(&exited)
         readBuffer.deallocate()
         wakeup.deallocate()
+        soon.deallocate()
         uv.deallocate()
     }
 
@@ -107,6 +115,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
             uv_run(uv, UV_RUN_DEFAULT)
         }
         uv_close(UnsafeMutableRawPointer(wakeup).assumingMemoryBound(to: uv_handle_t.self), nil)
+        uv_close(UnsafeMutableRawPointer(soon).assumingMemoryBound(to: uv_handle_t.self), nil)
         uv_run(uv, UV_RUN_DEFAULT)
         closeStatus = uv_loop_close(uv)
         sem_post(&exited)
@@ -161,7 +170,11 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
             // a lock, so work handed over late (a stray continuation) still completes.
             lateJobs.withLock { _ in run([job]) }
         } else if wake {
-            uv_async_send(wakeup)
+            if inLoop {
+                uv_idle_start(soon) { handle in EventLoop.from(handle!.pointee.loop).drainInbox() }
+            } else {
+                uv_async_send(wakeup)
+            }
         }
     }
 
@@ -177,7 +190,10 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
                 defer { inbox.jobs = [] }
                 return inbox.jobs
             }
-            if jobs.isEmpty { return }
+            if jobs.isEmpty {
+                uv_idle_stop(soon)  // started or not: the next job queued wakes the loop again
+                return
+            }
             run(jobs)
         }
         // Still busy after several rounds: let I/O run, then continue in the next iteration.
@@ -188,8 +204,14 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
         for job in jobs {
             switch job {
             case .task(let job):
-                job.runSynchronously(
-                    isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+                // Run as the task executor, not isolated to the loop's serial executor: nearly
+                // every job is nonisolated code of a task that prefers this loop, and the
+                // runtime hops (re-enqueues the task here) whenever the running code's isolation
+                // differs from the one the job ran with. Isolated to the loop, each call into
+                // a nonisolated async function cost a trip through the inbox (37 per pooled
+                // query request). Actor code whose executor is this loop still runs here; it
+                // pays the one hop on entry instead, and `checkIsolated()` vouches for it.
+                job.runSynchronously(on: asUnownedTaskExecutor())
             case .closure(let work):
                 work()
             }

@@ -20,7 +20,7 @@ extension PostgresConnection {
     ///   After `.timeout`/`.cancelled`/`.queryFailed` the connection is usable again.
     @discardableResult
     public func query(_ query: PostgresQuery, timeout: Duration? = nil) async throws -> PostgresRows {
-        try await withTaskExecutorPreference(loop) {
+        try await onLoop(loop) { () async throws(PostgresError) -> PostgresRows in
             try await self.run(query, timeout: timeout)
         }
     }
@@ -28,23 +28,25 @@ extension PostgresConnection {
     /// Runs a script of several statements (`;`-separated, no parameters) with the simple query
     /// protocol — for migration files and fixed administrative SQL, never for values.
     public func executeScript(_ sql: String, timeout: Duration? = nil) async throws {
-        try await withTaskExecutorPreference(loop) {
+        try await onLoop(loop) { () async throws(PostgresError) in
             _ = try await self.perform(timeout: timeout, cancellable: true) { await self.sendScript(sql) }
         }
     }
 
-    /// Loop thread only.
-    func run(_ query: PostgresQuery, timeout: Duration?, cancellable: Bool = true) async throws(PostgresError) -> PostgresRows {
-        let results = try await perform(timeout: timeout, cancellable: cancellable) { await self.exchange(query) }
-        return PostgresRows(results.last)
+    /// Loop thread only, in a task that prefers the loop.
+    nonisolated(nonsending) func run(
+        _ query: PostgresQuery, timeout: Duration?, cancellable: Bool = true
+    ) async throws(PostgresError) -> PostgresRows {
+        PostgresRows(try await perform(timeout: timeout, cancellable: cancellable) { await self.exchange(query) })
     }
 
-    /// The frame of every operation: exclusivity, timeout and cancellation, cancel draining,
-    /// and the mapping of errors. Loop thread only.
-    func perform(
+    /// The frame of every operation: exclusivity, timeout and cancellation (its one
+    /// cancellation handler), cancel draining, and the mapping of errors. Returns the last
+    /// result. Loop thread only.
+    nonisolated(nonsending) func perform(
         timeout: Duration?, cancellable: Bool,
-        _ body: () async -> Result<[PostgresResultStorage], PostgresError>
-    ) async throws(PostgresError) -> [PostgresResultStorage] {
+        _ body: nonisolated(nonsending) () async -> Result<PostgresResultStorage?, PostgresError>
+    ) async throws(PostgresError) -> PostgresResultStorage? {
         loop.assertInLoop()
         guard pq != nil else { throw PostgresError(.closed) }
         guard !busy else { throw PostgresError(.connectionBusy) }
@@ -56,7 +58,7 @@ extension PostgresConnection {
         if let timeout {
             startTimer(after: timeout) { [unowned self] in self.requestCancel(.timeout, generation: current) }
         }
-        let outcome: Result<[PostgresResultStorage], PostgresError>
+        let outcome: Result<PostgresResultStorage?, PostgresError>
         if cancellable {
             outcome = await withTaskCancellationHandler {
                 await body()
@@ -74,11 +76,11 @@ extension PostgresConnection {
         busy = false
         let reason = cancelReason
         cancelReason = nil
-        let broken = pq.map { PQstatus($0) == CONNECTION_BAD } ?? true
+        let broken = socketLost || pq.map { PQstatus($0) == CONNECTION_BAD } ?? true
         if broken, pq != nil { closeNow(PostgresError(.connectionFailed, message: libpqMessage)) }
         switch outcome {
-        case .success(let results):
-            return results
+        case .success(let result):
+            return result
         case .failure(let error):
             if let reason, error.sqlState == "57014" || broken {
                 throw PostgresError(
@@ -137,45 +139,43 @@ extension PostgresConnection {
 
     // MARK: The protocol exchange
 
-    private func exchange(_ query: PostgresQuery) async -> Result<[PostgresResultStorage], PostgresError> {
+    nonisolated(nonsending) private func exchange(_ query: PostgresQuery) async -> Result<PostgresResultStorage?, PostgresError> {
         guard let pq else { return .failure(PostgresError(.closed)) }
-        let types = query.bindings.map(\.type.rawValue)
-        let texts = query.bindings.map(\.text)
-        if texts.contains(where: { $0?.utf8.contains(0) == true }) {
+        guard let values = parameters.load(query.bindings) else {
             return .failure(PostgresError(.queryFailed, message: "a parameter contains a NUL character", sqlState: "22021"))
         }
-        let key = StatementKey(sql: query.sql, types: types)
-        var name = statements[key]
-        if name == nil, statements.count < Self.statementCacheLimit {
-            let newName = "tg_\(nextStatementNumber)"
-            nextStatementNumber += 1
-            guard PQsendPrepare(pq, newName, query.sql, Int32(types.count), types) == 1 else {
+        let key = query.statementKey
+        var statement = statements.lookUp(key, query.bindings)
+        if statement == nil, !statements.isFull {
+            let types = query.bindings.map(\.type.rawValue)
+            let prepared = StatementCache.Statement(types: types, name: statements.newName())
+            guard PQsendPrepare(pq, prepared.name, query.sql, Int32(types.count), types) == 1 else {
                 return .failure(connectionError())
             }
             if case .failure(let error) = await flushAndDrain() { return .failure(error) }
-            statements[key] = newName
-            name = newName
+            statements.insert(prepared, for: key)
+            statement = prepared
             if cancelReason != nil {
                 return .failure(PostgresError(.queryFailed, message: "cancelled before execution", sqlState: "57014"))
             }
         }
         guard let pq = self.pq else { return .failure(PostgresError(.closed)) }
-        let sent = withCStrings(texts) { values in
-            if let name {
-                PQsendQueryPrepared(pq, name, Int32(values.count), values, nil, nil, 0)
-            } else {
-                PQsendQueryParams(pq, query.sql, Int32(values.count), types, values, nil, nil, 0)
-            }
+        let count = Int32(query.bindings.count)
+        let sent: Int32
+        if let statement {
+            sent = PQsendQueryPrepared(pq, statement.name, count, values, nil, nil, 0)
+        } else {
+            sent = PQsendQueryParams(pq, query.sql, count, query.bindings.map(\.type.rawValue), values, nil, nil, 0)
         }
         guard sent == 1 else { return .failure(connectionError()) }
         let result = await flushAndDrain()
-        if case .failure(let error) = result, error.sqlState == "26000" || error.sqlState == "0A000" {
-            statements[key] = nil  // the prepared statement is gone or stale: prepare again next time
+        if case .failure(let error) = result, error.sqlState == "26000" || error.sqlState == "0A000", let statement {
+            statements.remove(key, types: statement.types)  // gone or stale: prepare again next time
         }
         return result
     }
 
-    private func sendScript(_ sql: String) async -> Result<[PostgresResultStorage], PostgresError> {
+    nonisolated(nonsending) private func sendScript(_ sql: String) async -> Result<PostgresResultStorage?, PostgresError> {
         guard let pq else { return .failure(PostgresError(.closed)) }
         guard PQsendQuery(pq, sql) == 1 else { return .failure(connectionError()) }
         return await flushAndDrain()
@@ -185,14 +185,14 @@ extension PostgresConnection {
         PostgresError(.connectionFailed, message: libpqMessage ?? "connection lost")
     }
 
-    private func flushAndDrain() async -> Result<[PostgresResultStorage], PostgresError> {
+    nonisolated(nonsending) private func flushAndDrain() async -> Result<PostgresResultStorage?, PostgresError> {
         if let error = await flush() { return .failure(error) }
         return await drain()
     }
 
     /// Sends what libpq buffered, waiting for writability while `PQflush` returns 1 (and reading
     /// meanwhile, as libpq asks, so a server blocked on its own writes cannot deadlock us).
-    private func flush() async -> PostgresError? {
+    nonisolated(nonsending) private func flush() async -> PostgresError? {
         while true {
             guard let pq else { return PostgresError(.closed) }
             switch PQflush(pq) {
@@ -208,9 +208,9 @@ extension PostgresConnection {
         }
     }
 
-    /// Reads until `PQgetResult` returns NULL, keeping every result; the first error wins.
-    private func drain() async -> Result<[PostgresResultStorage], PostgresError> {
-        var results: [PostgresResultStorage] = []
+    /// Reads until `PQgetResult` returns NULL, keeping the last result; the first error wins.
+    nonisolated(nonsending) private func drain() async -> Result<PostgresResultStorage?, PostgresError> {
+        var last: PostgresResultStorage?
         var firstError: PostgresError?
         while true {
             guard let pq else { return .failure(firstError ?? PostgresError(.closed)) }
@@ -218,7 +218,7 @@ extension PostgresConnection {
                 guard let result = PQgetResult(pq) else { break }
                 switch PQresultStatus(result) {
                 case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-                    results.append(PostgresResultStorage(result))
+                    last = PostgresResultStorage(result)
                 case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
                     PQclear(result)
                     let error = PostgresError(.queryFailed, message: "COPY is not supported by this client")
@@ -240,7 +240,7 @@ extension PostgresConnection {
             }
         }
         if let firstError { return .failure(firstError) }
-        return .success(results)
+        return .success(last)
     }
 
     private static func error(from result: OpaquePointer) -> PostgresError {
@@ -255,11 +255,4 @@ extension PostgresConnection {
         return PostgresError(
             lost ? .connectionFailed : .queryFailed, message: message, sqlState: sqlState, detail: field(UInt8(ascii: "D")))
     }
-}
-
-/// Calls `body` with C copies of `strings` (nil stays NULL), freed afterwards.
-func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
-    defer { copies.forEach { free($0) } }
-    return body(copies.map { $0.map { UnsafePointer($0) } })
 }

@@ -8,7 +8,7 @@ extension PostgresConnection {
     /// }
     /// ```
     public func transaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(loop) {
+        try await onLoop(loop) {
             _ = try await self.run(PostgresQuery("BEGIN"), timeout: nil)
             do {
                 let value = try await body(self)

@@ -21,9 +21,14 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
     var socket: SocketWatch?
     private var pendingWait: UnsafeContinuation<WaitOutcome, Never>?
     private var shutdownHook: Int?
+    /// True once `PQconnectPoll` succeeded: from then on the socket stays armed for reading.
+    private var connected = false
+    /// The socket watcher failed, or the server closed the connection while no statement ran.
+    var socketLost = false
     /// Prepared statements by SQL text and parameter types.
-    var statements: [StatementKey: String] = [:]
-    var nextStatementNumber = 0
+    var statements = StatementCache()
+    /// Parameter values as C strings, reused by every statement.
+    let parameters = ParameterBuffer()
     var busy = false
     /// Which query the cancel/timeout machinery refers to.
     var generation = 0
@@ -31,14 +36,6 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
     var cancelInFlight = false
     var cancelDone: UnsafeContinuation<Void, Never>?
     var timer: LoopTimer?
-
-    /// The most statements one connection keeps prepared; beyond it statements run unnamed.
-    static let statementCacheLimit = 512
-
-    struct StatementKey: Hashable {
-        let sql: String
-        let types: [UInt32]
-    }
 
     enum CancelReason { case cancelled, timeout }
 
@@ -89,7 +86,10 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
         while true {
             switch status {
             case PGRES_POLLING_OK:
-                if let pq { PQsetnonblocking(pq, 1) }
+                guard let pq else { throw PostgresError(.closed) }
+                PQsetnonblocking(pq, 1)
+                connected = true
+                socket?.arm(.readable)  // stays armed: a statement's reply and idle input alike
                 return
             case PGRES_POLLING_READING, PGRES_POLLING_WRITING:
                 guard let pq else { throw PostgresError(.closed) }
@@ -99,7 +99,9 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
                     socket?.close()
                     socket = nil
                     guard fd >= 0 else { throw failConnect() }
-                    do { socket = try SocketWatch(loop: loop, libpqDescriptor: fd) } catch {
+                    do {
+                        socket = try SocketWatch(loop: loop, libpqDescriptor: fd) { [unowned self] in self.socketEvent($0) }
+                    } catch {
                         closeNow(error)
                         throw error
                     }
@@ -131,7 +133,7 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
 
     /// Closes the connection (`PQfinish`) and every handle it holds. Idempotent.
     public func close() async {
-        await withTaskExecutorPreference(loop) { self.closeNow(.closed) }
+        await onLoop(loop) { self.closeNow(.closed) }
     }
 
     /// Closes now, failing a pending socket wait with `error`. Loop thread only.
@@ -149,7 +151,7 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
             self.pq = nil
             PQfinish(pq)
         }
-        statements = [:]
+        statements.removeAll()
         interruptWait(error)
         finishCancel()
     }
@@ -161,20 +163,57 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
     /// Suspends until the socket is ready for one of `events`, or the wait is interrupted.
     /// Deliberately not cancellable by the task: a running statement is cancelled with PQcancel
     /// and its results drained, so the connection stays in a known state.
-    func wait(for events: PollEvents) async -> WaitOutcome {
+    ///
+    /// Once connected the socket is armed for reading all the time, so waiting for a reply
+    /// costs no system call; a wait that needs writability arms that too, until it ends.
+    nonisolated(nonsending) func wait(for events: PollEvents) async -> WaitOutcome {
         guard let socket else { return .failed(PostgresError(.closed)) }
+        if socketLost { return .failed(PostgresError(.connectionFailed, message: libpqMessage ?? "connection lost")) }
         precondition(pendingWait == nil, "two waits on one PostgreSQL connection")
         return await withUnsafeContinuation { continuation in
             pendingWait = continuation
-            socket.start(events) { [unowned self] result in
-                self.socket?.stop()
-                switch result {
-                case .success(let ready): self.resumeWait(.ready(ready))
-                case .failure(let error):
-                    self.resumeWait(.failed(PostgresError(.connectionFailed, message: "\(error)")))
-                }
+            socket.arm(connected ? events.union(.readable) : events)
+        }
+    }
+
+    /// Every readiness report of the socket watcher, on the loop thread.
+    private func socketEvent(_ result: Result<PollEvents, EventLoopError>) {
+        guard pendingWait != nil else { return unexpectedSocketEvent(result) }
+        switch result {
+        case .success(let ready):
+            if connected {
+                socket?.arm(.readable)  // back to the resting state after a wait for writability
+            } else {
+                socket?.disarm()  // connecting: each step waits for its own events
+            }
+            resumeWait(.ready(ready))
+        case .failure(let error):
+            socketLost = true
+            socket?.disarm()  // libuv stopped the watcher already
+            resumeWait(.failed(PostgresError(.connectionFailed, message: "\(error)")))
+        }
+    }
+
+    /// A report nobody waits for. While a statement runs, it reads the socket itself (the
+    /// report is the reply it is about to read). Between statements the server sent something
+    /// unasked: a notice, or a termination message and EOF. Read it now; a connection that
+    /// turned out lost stops being watched (the socket would stay readable) and is not reused.
+    private func unexpectedSocketEvent(_ result: Result<PollEvents, EventLoopError>) {
+        guard connected, let pq else {
+            socket?.disarm()
+            return
+        }
+        if case .success = result {
+            if busy { return }
+            if PQconsumeInput(pq) == 1, PQstatus(pq) == CONNECTION_OK {
+                _ = PQisBusy(pq)  // lets libpq parse what it read (notices go to the no-op processor)
+                while let notification = PQnotifies(pq) { PQfreemem(notification) }  // nobody reads them
+                return
             }
         }
+        // libuv stops a watcher that reports an error; a lost connection would stay readable.
+        socketLost = true
+        socket?.disarm()
     }
 
     private func resumeWait(_ outcome: WaitOutcome) {
@@ -185,7 +224,7 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
 
     /// Ends a pending wait with `error` (timeouts, close).
     func interruptWait(_ error: PostgresError) {
-        socket?.stop()
+        if !connected { socket?.disarm() }
         resumeWait(.failed(error))
     }
 
@@ -199,14 +238,11 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
     // MARK: Health
 
     /// True when the connection is open, libpq reports it healthy, and no transaction is open.
-    /// Reads whatever the server sent while idle (a termination notice, EOF) without blocking.
+    /// What the server sends between statements (a termination message, EOF) is read as it
+    /// arrives by the socket watcher, which stays armed, so this costs no system call.
     var isReusable: Bool {
         loop.assertInLoop()
-        guard let pq, !busy, PQstatus(pq) == CONNECTION_OK else { return false }
-        // An idle connection we never LISTEN on has nothing to read: readable means the server
-        // sent a termination notice or closed the socket.
-        var descriptor = pollfd(fd: PQsocket(pq), events: Int16(POLLIN), revents: 0)
-        if poll(&descriptor, 1, 0) != 0 { return false }
+        guard let pq, !busy, !socketLost, PQstatus(pq) == CONNECTION_OK else { return false }
         return PQtransactionStatus(pq) == PQTRANS_IDLE
     }
 }

@@ -34,19 +34,34 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public var description: String { name }
     }
 
-    public let code: Code
+    /// The fields, boxed: every async step of a query keeps `Result<…, PostgresError>` values in
+    /// its frame on the task's allocator, and one reference there is 8 bytes instead of 64.
+    private final class Storage: Sendable {
+        let code: Code
+        let sqlState: String?
+        let message: String?
+        let detail: String?
+
+        init(code: Code, sqlState: String?, message: String?, detail: String?) {
+            self.code = code
+            self.sqlState = sqlState
+            self.message = message
+            self.detail = detail
+        }
+    }
+
+    private let storage: Storage
+
+    public var code: Code { storage.code }
     /// The server's five-character SQLSTATE when it sent one (such as `23505`).
-    public let sqlState: String?
+    public var sqlState: String? { storage.sqlState }
     /// The server's (or libpq's, or this module's) message, for logs only.
-    public let message: String?
+    public var message: String? { storage.message }
     /// The server's DETAIL field, for logs only.
-    public let detail: String?
+    public var detail: String? { storage.detail }
 
     init(_ code: Code, message: String? = nil, sqlState: String? = nil, detail: String? = nil) {
-        self.code = code
-        self.message = message
-        self.sqlState = sqlState
-        self.detail = detail
+        storage = Storage(code: code, sqlState: sqlState, message: message, detail: detail)
     }
 
     /// True for a unique-constraint violation (`23505`).

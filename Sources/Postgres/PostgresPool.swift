@@ -97,23 +97,36 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
 
     /// Lends a connection to `body` and takes it back afterwards, whatever happens.
     public func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(loop) {
-            let connection = try await self.acquire()
-            do {
-                let value = try await body(connection)
-                self.release(connection)
-                return value
-            } catch {
-                self.release(connection)
-                throw error
-            }
-        }
+        if loop.runsCurrentTask { return try await lend(body) }
+        return try await withTaskExecutorPreference(loop) { try await self.lend(body) }
     }
 
     /// Runs one statement on a pooled connection. See `PostgresConnection.query(_:timeout:)`.
     @discardableResult
     public func query(_ query: PostgresQuery, timeout: Duration? = nil) async throws -> PostgresRows {
-        try await withConnection { try await $0.query(query, timeout: timeout) }
+        if loop.runsCurrentTask { return try await run(query, timeout: timeout) }
+        return try await withTaskExecutorPreference(loop) { try await self.run(query, timeout: timeout) }
+    }
+
+    // The steps below run on the loop in a task that prefers it, and inherit their caller's
+    // executor (`nonisolated(nonsending)`): no executor switch on each call.
+
+    nonisolated(nonsending) private func lend<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await take()
+        do {
+            let value = try await body(connection)
+            release(connection)
+            return value
+        } catch {
+            release(connection)
+            throw error
+        }
+    }
+
+    nonisolated(nonsending) private func run(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
+        let connection = try await take()
+        defer { release(connection) }
+        return try await connection.run(query, timeout: timeout)
     }
 
     /// Runs `body` in a transaction on a pooled connection. See `PostgresConnection.transaction(_:)`.
@@ -125,6 +138,13 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
     /// - Throws: `.poolExhausted` after `acquireTimeout`, `.connectionFailed` while the server is
     ///   unreachable, `.cancelled`, `.closed`.
     public func acquire() async throws -> PostgresConnection {
+        try await take()
+    }
+
+    nonisolated(nonsending) private func take() async throws -> PostgresConnection {
+        if loop.inLoop, let connection = try takeIdleConnection() {
+            return connection  // no suspension: no continuation and no cancellation handler
+        }
         do {
             return try await withLoopCallback(on: loop) { (completion: LoopCompletion<PostgresConnection>) in
                 self.acquire(completion)
@@ -137,6 +157,24 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
     /// Returns a connection taken with `acquire()`. Broken or mid-transaction ones are closed.
     public func release(_ connection: PostgresConnection) {
         loop.executeSoonOrNow { self.releaseOnLoop(connection) }
+    }
+
+    /// An idle connection taken at once, or nil when the caller has to queue. Loop thread only.
+    /// Throws what `acquire` would: `.cancelled`, `.closed`.
+    private func takeIdleConnection() throws(PostgresError) -> PostgresConnection? {
+        if Task.isCancelled { throw PostgresError(.cancelled) }
+        startIfNeeded()
+        guard !closed else { throw PostgresError(.closed) }
+        while let connection = idle.popLast() {
+            if connection.isReusable {
+                inUse += 1
+                publish()
+                return connection
+            }
+            connection.closeNow(.closed)
+            publish()
+        }
+        return nil
     }
 
     private func acquire(_ completion: LoopCompletion<PostgresConnection>) {
@@ -188,6 +226,7 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
         handOff(connection)
     }
 
+    /// Gives a free connection to the first waiter, or keeps it idle. The caller publishes.
     private func handOff(_ connection: PostgresConnection) {
         if !waiters.isEmpty {
             let waiter = waiters.removeFirst()
@@ -197,7 +236,6 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
         } else {
             idle.append(connection)
         }
-        publish()
     }
 
     // MARK: Opening connections
@@ -255,6 +293,7 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
         }
         handOff(connection)
         fillToMinimum()
+        publish()
     }
 
     private func connectFailed(_ error: PostgresError) {

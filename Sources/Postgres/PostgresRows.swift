@@ -1,22 +1,46 @@
 internal import CPQ
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Owns one `PGresult`. A result is immutable once libpq hands it over, and libpq's accessors
-/// only read it, so rows may be decoded on any thread.
+/// only read it, so rows may be decoded on any thread. Column names and types are read from the
+/// result when asked, not copied out for every result.
 final class PostgresResultStorage: @unchecked Sendable {  // immutable PGresult, read-only access
     let result: OpaquePointer
     let rowCount: Int
-    let columnNames: [String]
-    let columnTypes: [PostgresDataType]
+    let columnCount: Int
 
     init(_ result: OpaquePointer) {
         self.result = result
         rowCount = Int(PQntuples(result))
-        let columns = PQnfields(result)
-        columnNames = (0..<columns).map { String(cString: PQfname(result, $0)) }
-        columnTypes = (0..<columns).map { PostgresDataType(rawValue: PQftype(result, $0)) }
+        columnCount = Int(PQnfields(result))
     }
 
     deinit { PQclear(result) }
+
+    func columnType(_ column: Int) -> PostgresDataType {
+        PostgresDataType(rawValue: PQftype(result, Int32(column)))
+    }
+
+    func columnName(_ column: Int) -> String {
+        String(cString: PQfname(result, Int32(column)))
+    }
+
+    var columnNames: [String] { (0..<columnCount).map(columnName) }
+
+    /// The first column named exactly `name` (case-sensitive, unlike `PQfnumber`).
+    func columnIndex(named name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { wanted in
+            for column in 0..<columnCount {
+                let candidate = PQfname(result, Int32(column))!
+                guard strlen(candidate) == wanted.count else { continue }
+                if wanted.isEmpty || memcmp(candidate, wanted.baseAddress!, wanted.count) == 0 { return column }
+            }
+            return nil
+        }
+    }
 
     var commandTag: String { String(cString: PQcmdStatus(result)) }
 
@@ -52,7 +76,7 @@ public struct PostgresRow: Sendable {
     let storage: PostgresResultStorage
     let row: Int32
 
-    public var columnCount: Int { storage.columnNames.count }
+    public var columnCount: Int { storage.columnCount }
 
     /// True when the column is NULL.
     public func isNull(column: Int) -> Bool {
@@ -66,7 +90,7 @@ public struct PostgresRow: Sendable {
             throw .decoding("column index \(column) out of range (the row has \(columnCount) columns)")
         }
         let result = storage.result
-        let columnType = storage.columnTypes[column]
+        let columnType = storage.columnType(column)
         do {
             if PQgetisnull(result, row, Int32(column)) != 0 {
                 return try T(postgresText: nil, type: columnType)
@@ -77,13 +101,13 @@ public struct PostgresRow: Sendable {
         } catch {
             throw PostgresError(
                 .decoding,
-                message: "column \(column) '\(storage.columnNames[column])' (\(columnType)) as \(T.self): \(error.message ?? "")")
+                message: "column \(column) '\(storage.columnName(column))' (\(columnType)) as \(T.self): \(error.message ?? "")")
         }
     }
 
     /// Decodes the column named `column` (exact, case-sensitive match of the result's name).
     public func decode<T: PostgresDecodable>(column name: String, as type: T.Type = T.self) throws(PostgresError) -> T {
-        guard let index = storage.columnNames.firstIndex(of: name) else {
+        guard let index = storage.columnIndex(named: name) else {
             throw .decoding("no column named '\(name)' (columns: \(storage.columnNames.joined(separator: ", ")))")
         }
         return try decode(column: index, as: T.self)

@@ -10,14 +10,25 @@ import Glibc
 /// on a reused number would remove the other socket's epoll registration. Watching a `dup`
 /// that only this object closes — right after the watcher, whose close removes the epoll
 /// registration synchronously — keeps every registration ours. Confined to the loop thread.
+///
+/// The watcher is armed for as long as its owner wants events, not once per wait: every
+/// `uv_poll_start` removes and re-adds the epoll registration (two `epoll_ctl` calls) and
+/// every `uv_poll_stop` removes it, so `arm` with the events already armed does nothing.
 final class SocketWatch {
     let libpqDescriptor: Int32
     private let inode: UInt64
     private let descriptor: Int32
     private let watcher: PollWatcher
+    private let onEvent: (Result<PollEvents, EventLoopError>) -> Void
+    /// The events the watcher is started for; empty while stopped.
+    private(set) var armed: PollEvents = []
 
-    init(loop: EventLoop, libpqDescriptor: Int32) throws(PostgresError) {
+    /// - Parameter onEvent: called on the loop thread for every readiness report while armed.
+    init(
+        loop: EventLoop, libpqDescriptor: Int32, onEvent: @escaping (Result<PollEvents, EventLoopError>) -> Void
+    ) throws(PostgresError) {
         self.libpqDescriptor = libpqDescriptor
+        self.onEvent = onEvent
         inode = Self.inode(of: libpqDescriptor)
         descriptor = dup(libpqDescriptor)
         guard descriptor >= 0 else {
@@ -36,13 +47,21 @@ final class SocketWatch {
         fd == libpqDescriptor && Self.inode(of: fd) == inode
     }
 
-    func start(_ events: PollEvents, _ callback: @escaping (Result<PollEvents, EventLoopError>) -> Void) {
-        watcher.start(events, callback)
+    /// Reports `events` from now on; nothing to do when they are armed already.
+    func arm(_ events: PollEvents) {
+        guard events != armed else { return }
+        armed = events
+        watcher.start(events, onEvent)
     }
 
-    func stop() { watcher.stop() }
+    func disarm() {
+        guard !armed.isEmpty else { return }
+        armed = []
+        watcher.stop()
+    }
 
     func close() {
+        armed = []
         watcher.close()
         Glibc.close(descriptor)
     }

@@ -110,6 +110,30 @@ private actor LoopBound {
         }
     }
 
+    @Test func jobsQueuedOnTheLoopThreadRunWithoutAnotherWakeUp() async throws {
+        try await withLoop { loop in
+            // Chains of jobs each queued by the previous one on the loop thread, while nothing
+            // else wakes the loop: each must still run, in order, and the loop then sleeps again.
+            let order = LockedValue([Int]())
+            let done = try await withLoopCallback(on: loop) { (completion: LoopCompletion<Bool>) in
+                @Sendable func step(_ i: Int) {
+                    order.withLock { $0.append(i) }
+                    if i == 100 { return completion.succeed(loop.inLoop) }
+                    loop.execute { step(i + 1) }
+                }
+                loop.execute { step(0) }
+            }
+            #expect(done)
+            #expect(order.withLock { $0 } == Array(0...100))
+            // And a task resumed from a loop callback (a timer) continues on the loop.
+            let resumed = try await Task(executorPreference: loop) { () async throws -> Bool in
+                try await loop.sleep(for: .milliseconds(1))
+                return loop.inLoop
+            }.value
+            #expect(resumed)
+        }
+    }
+
     @Test func submitReturnsValuesAndRethrowsErrors() async throws {
         struct Boom: Error {}
         try await withLoop { loop in

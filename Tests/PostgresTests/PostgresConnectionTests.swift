@@ -86,6 +86,59 @@ struct PostgresConnectionTests {
         }
     }
 
+    @Test func parametersOfEverySizeAndTypeShareOnePreparedStatementCache() async throws {
+        try await withTestDatabase(migrate: false) { db in
+            let connection = try await db.connect()
+            // One SQL text with two parameter types: two statements, each answering right.
+            #expect(try await connection.query(PostgresQuery("SELECT $1 IS NULL, $1", 5))[0].decode(column: 1, as: Int.self) == 5)
+            #expect(try await connection.query(PostgresQuery("SELECT $1 IS NULL, $1", "five"))[0].decode(column: 1, as: String.self) == "five")
+            #expect(try await connection.query(PostgresQuery("SELECT $1 IS NULL, $1", String?.none))[0].decode(column: 0, as: Bool.self))
+            let prepared = try await connection.query(
+                PostgresQuery("SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", "SELECT $1 IS NULL, $1"))
+            #expect(try prepared[0].decode(column: 0, as: Int.self) == 2)
+            // Large values, then small ones through the same reused buffer.
+            let large = String(repeating: "ü", count: 100_000)
+            let echoed = try await connection.query(PostgresQuery("SELECT $1::text, length($1::text), $2::int8", large, 1))
+            #expect(try echoed[0].decode(column: 0, as: String.self) == large)
+            #expect(try echoed[0].decode(column: 1, as: Int.self) == 100_000)
+            let many = try await connection.query(
+                PostgresQuery(
+                    "SELECT $1::text || $2::text || $3::text || $4::text || $5::text || $6::text || $7::text || $8::text || $9::text",
+                    "a", "b", "c", "d", "e", "f", "g", "h", "i"))
+            #expect(try many[0].decode(column: 0, as: String.self) == "abcdefghi")
+            // A NUL byte cannot travel as text: refused before sending, the connection stays usable.
+            let nul = await expectPostgresError(.queryFailed) {
+                try await connection.query(PostgresQuery("SELECT $1::text", "a\u{0}b"))
+            }
+            #expect(nul?.sqlState == "22021")
+            #expect(try await connection.query(PostgresQuery("SELECT $1::text", "ok"))[0].decode(column: 0, as: String.self) == "ok")
+            await connection.close()
+        }
+    }
+
+    @Test func inputWhileIdleIsReadAndKeepsThePooledConnection() async throws {
+        try await withTestDatabase(migrate: false) { db in
+            let pool = PostgresPool(loop: db.loop, configuration: .init(connection: db.configuration, maximumConnections: 1))
+            let backend = try await pool.withConnection { connection in
+                try await connection.query(PostgresQuery("LISTEN idle_input"))
+                return try await connection.query(PostgresQuery("SELECT pg_backend_pid()"))[0].decode(column: 0, as: Int32.self)
+            }
+            // The server sends a notification to the idle connection: read by its armed socket
+            // watcher, not mistaken for the server closing the connection.
+            _ = try await db.admin.query(PostgresQuery("SELECT pg_notify('idle_input', 'hello')"))
+            try await db.loop.sleep(for: .milliseconds(100))
+            let again = try await pool.query(PostgresQuery("SELECT pg_backend_pid()"))[0].decode(column: 0, as: Int32.self)
+            #expect(again == backend)
+            // Terminated while idle: noticed without a query, replaced on the next use.
+            _ = try await db.admin.query(PostgresQuery("SELECT pg_terminate_backend($1)", backend))
+            try await db.loop.sleep(for: .milliseconds(100))
+            let replaced = try await pool.query(PostgresQuery("SELECT pg_backend_pid()"))[0].decode(column: 0, as: Int32.self)
+            #expect(replaced != backend)
+            #expect(pool.statistics.size == 1)
+            await pool.close()
+        }
+    }
+
     @Test func connectionStringForms() async throws {
         try await withTestDatabase(migrate: false, onLoop: true) { db in
             let host = try #require(db.configuration.value(for: "host"))
