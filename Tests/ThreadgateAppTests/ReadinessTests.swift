@@ -43,7 +43,9 @@ struct ReadinessWithoutDatabaseTests {
     @Test func aDatabaseThatNeverAnswersIsBoundedByTheProbeTimeout() async throws {
         let listener = try SilentListener()
         defer { listener.close() }
-        let url = "hostaddr=127.0.0.1 port=\(listener.port) dbname=app user=app connect_timeout=2"
+        // The connect attempt outlives the test, so the probe's own timeout is what ends the wait
+        // (with a short connect timeout a loaded machine could see the attempt fail first).
+        let url = "hostaddr=127.0.0.1 port=\(listener.port) dbname=app user=app connect_timeout=30"
         let readiness = Readiness.Settings(timeout: .milliseconds(300), migrationsCacheTTL: .milliseconds(100))
         try await withGateway(try testConfiguration(databaseURL: url), readiness: readiness) { port in
             let start = ContinuousClock.now
