@@ -39,9 +39,12 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
     /// True once `shutdown()` ran on the loop thread.
     public private(set) var isShuttingDown = false
     /// `uv_loop_close`'s status after the thread ended: 0 means no handle was left open.
-    public private(set) var closeStatus: Int32 = 0
+    public var closeStatus: Int32 { ending.withLock { $0.closeStatus } }
     /// Handles still open when `shutdown()` ran, which it then closed by force.
-    public private(set) var forcedCloses = 0
+    public var forcedCloses: Int { ending.withLock { $0.forcedCloses } }
+    /// Written on the loop thread, read by whoever joined: under a lock, so a reader never depends
+    /// on how it learned that the thread ended.
+    private let ending = LockedValue((closeStatus: Int32(0), forcedCloses: 0))
 
     private struct Inbox {
         var jobs: [Job] = []
@@ -117,7 +120,8 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
         uv_close(UnsafeMutableRawPointer(wakeup).assumingMemoryBound(to: uv_handle_t.self), nil)
         uv_close(UnsafeMutableRawPointer(soon).assumingMemoryBound(to: uv_handle_t.self), nil)
         uv_run(uv, UV_RUN_DEFAULT)
-        closeStatus = uv_loop_close(uv)
+        let status = uv_loop_close(uv)
+        ending.withLock { $0.closeStatus = status }
         sem_post(&exited)
     }
 
@@ -287,7 +291,7 @@ public final class EventLoop: SerialExecutor, TaskExecutor, @unchecked Sendable 
                 arg!.assumingMemoryBound(to: [LoopHandle].self).pointee.append(owner)
             }, list)
         }
-        forcedCloses += stillOpen.count
+        ending.withLock { $0.forcedCloses += stillOpen.count }
         for handle in stillOpen { handle.close() }
     }
 

@@ -156,7 +156,11 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
 
     /// Returns a connection taken with `acquire()`. Broken or mid-transaction ones are closed.
     public func release(_ connection: PostgresConnection) {
-        loop.executeSoonOrNow { self.releaseOnLoop(connection) }
+        if loop.inLoop {
+            releaseOnLoop(connection)  // no closure to allocate
+        } else {
+            loop.execute { self.releaseOnLoop(connection) }
+        }
     }
 
     /// An idle connection taken at once, or nil when the caller has to queue. Loop thread only.

@@ -60,10 +60,25 @@ final class SocketWatch {
         watcher.stop()
     }
 
+    private var isClosed = false
+
     func close() {
+        guard !isClosed else { return }
+        isClosed = true
         armed = []
         watcher.close()
         Glibc.close(descriptor)
+    }
+
+    /// A connection dropped without `closeNow` must not leave its watcher armed: libuv keeps the
+    /// handle alive, and its callback would reach the dead connection on the next event.
+    deinit {
+        guard !isClosed else { return }
+        let watcher = self.watcher, descriptor = self.descriptor
+        watcher.loop.executeSoonOrNow {
+            watcher.close()
+            Glibc.close(descriptor)
+        }
     }
 
     private static func inode(of fd: Int32) -> UInt64 {
