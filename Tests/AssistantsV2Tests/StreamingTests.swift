@@ -29,7 +29,7 @@ extension AssistantsSocketTests {
         }
 
         @Test func runStreamsTheDocumentedOrder() async throws {
-            try await withAssistants { h async throws in
+            try await withAssistants(timing: streamTiming) { h async throws in
                 let thread = try await h.thread(saying: "stream me please")
                 let stream = try await h.client.createRunStream(threadID: thread, CreateRunRequest(assistantID: "asst_default"))
                 #expect(stream.status == 200)

@@ -63,6 +63,10 @@ struct Harness: Sendable {
 /// Fast run timing for socket tests.
 let fastTiming = RunTiming(queuedMillis: 10, workMillis: 40, cancelMillis: 10)
 
+/// For tests that check the run carried by each stream event: every stretch outlasts the delay a
+/// sanitizer build adds between two events, so each snapshot is still in the stretch it names.
+let streamTiming = RunTiming(queuedMillis: 150, workMillis: 400, cancelMillis: 10)
+
 /// Retries without jitter and with short pauses: 10 ms, then 20 ms.
 func quickRetries(attempts: Int = 3) -> RetryPolicy {
     RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(10), maxDelay: .milliseconds(100), jitter: 0, random: { 0 })
