@@ -1,4 +1,5 @@
 internal import CPQ
+import EventLoop
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import EventLoop
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,7 +80,7 @@ struct ChildProcess: Sendable {
     /// Waits for the child to end (on a thread of its own) and reaps it.
     func wait() async -> Termination {
         let pid = self.pid
-        return await DetachedThread.run {
+        return await BlockingThread.value {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 {
                 if errno != EINTR { return .exited(-1) }

@@ -156,7 +156,7 @@ struct DevCluster: Sendable {
                 return .failure(error)
             }
         }
-        await DetachedThread.run { EventLoop.shutdownAndJoin([loop]) }
+        await BlockingThread.value { EventLoop.shutdownAndJoin([loop]) }
         try outcome.get()
     }
 

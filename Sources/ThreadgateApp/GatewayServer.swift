@@ -71,7 +71,7 @@ public final class GatewayServer: Sendable {
             return GatewayServer(port: server.port, loops: loops, server: server, database: pools)
         } catch {
             await pools?.close()
-            await DetachedThread.run { EventLoop.shutdownAndJoin(loops) }
+            await BlockingThread.value { EventLoop.shutdownAndJoin(loops) }
             throw error
         }
     }
@@ -88,7 +88,7 @@ public final class GatewayServer: Sendable {
             _ = await loops[0].run(timeout: Self.poolCloseLimit) { await database.close() }
         }
         let loops = self.loops
-        await DetachedThread.run { EventLoop.shutdownAndJoin(loops) }
+        await BlockingThread.value { EventLoop.shutdownAndJoin(loops) }
     }
 }
 

@@ -121,7 +121,7 @@ public enum MigrateRuntime {
             await connection.close()
             return status
         }
-        await DetachedThread.run { EventLoop.shutdownAndJoin([loop]) }
+        await BlockingThread.value { EventLoop.shutdownAndJoin([loop]) }
         return status
     }
 

@@ -2,16 +2,16 @@
 import Glibc
 #endif
 
-/// Runs blocking C calls (`PQcancel`, `getaddrinfo`) on a short-lived detached thread, never on
-/// a loop thread or the cooperative pool.
-enum BlockingThread {
-    private final class Box {
+/// Runs blocking calls (`PQcancel`, `getaddrinfo`, `waitpid`, joining loop threads) on a
+/// short-lived detached thread of their own, never on a loop thread or the cooperative pool.
+public enum BlockingThread {
+    private final class Box: @unchecked Sendable {  // handed to exactly one new thread
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
     /// Starts `body` on a new detached thread; runs it inline when no thread can be created.
-    static func run(_ body: @escaping @Sendable () -> Void) {
+    public static func run(_ body: @escaping @Sendable () -> Void) {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
@@ -28,9 +28,10 @@ enum BlockingThread {
         }
     }
 
-    /// Runs `body` on a detached thread and resumes with its result.
-    static func value<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withUnsafeContinuation { continuation in
+    /// Runs `body` on a detached thread and resumes with its result. (A checked continuation:
+    /// ThreadSanitizer reports the unsafe one resumed from a raw pthread as a race.)
+    public static func value<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
             run { continuation.resume(returning: body()) }
         }
     }
