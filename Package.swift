@@ -41,8 +41,10 @@ let package = Package(
         .target(name: "HTTP1", dependencies: ["EventLoop", "CLLHTTP", "CUV"], swiftSettings: hotPath),
         .target(name: "Postgres", dependencies: ["EventLoop", "CPQ"], swiftSettings: strict),
         .target(name: "UpstreamHTTP", dependencies: ["EventLoop", "CCurl"], swiftSettings: strict),
-        // The Assistants v2 dialect: typed calls over the libcurl client.
-        .target(name: "AssistantsV2", dependencies: ["UpstreamHTTP", "JSON"], swiftSettings: strict),
+        // The gateway's one view of an upstream, whatever its dialect (protocol and neutral types).
+        .target(name: "UpstreamAPI", dependencies: ["JSON"], swiftSettings: strict),
+        // The Assistants v2 dialect: typed calls over the libcurl client, and its `UpstreamDialect`.
+        .target(name: "AssistantsV2", dependencies: ["UpstreamHTTP", "UpstreamAPI", "JSON"], swiftSettings: strict),
 
         // Domain-free building blocks above the wrappers.
         .target(name: "JSON", swiftSettings: strict),
