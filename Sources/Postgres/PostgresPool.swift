@@ -209,9 +209,9 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
                 }
                 caller.onCancel { [unowned self] in self.execute(self.machine.waiterCancelled(id), for: nil) }
             case .handOver(let connection, let id):
-                removeWaiter(id)?.succeed(connection)
+                removeWaiter(id).succeed(connection)
             case .failWaiter(let id, let failure):
-                removeWaiter(id)?.fail(failure.error)
+                removeWaiter(id).fail(failure.error)
             case .dropWaiter(let id):
                 _ = removeWaiter(id)
             case .openConnections(let count):
@@ -238,9 +238,10 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
         return outcome
     }
 
-    /// Takes a waiter out of the table and stops its deadline timer.
-    private func removeWaiter(_ id: Int) -> LoopCompletion<PostgresConnection>? {
-        guard let waiter = waiters.removeValue(forKey: id) else { return nil }
+    /// Takes a waiter out of the table and stops its deadline timer. The machine names only
+    /// waiters it queued and has not finished, so the waiter is always there.
+    private func removeWaiter(_ id: Int) -> LoopCompletion<PostgresConnection> {
+        guard let waiter = waiters.removeValue(forKey: id) else { preconditionFailure("waiter \(id) unknown to the pool") }
         waiter.timer.close()
         return waiter.completion
     }
