@@ -11,6 +11,11 @@
 #                                                 THREADGATE_SKIP_DB_TESTS=1)
 #   build      swift build -c debug
 #   test       swift test
+#   pgdrill    THREADGATE_PG_CRASH_DRILL=1 swift test --filter crashDrill
+#                                                 kills and restarts the pg step's cluster
+#                                                 while a pool is under load; alone, after
+#                                                 `test` (skipped with the DB tests, and when
+#                                                 TEST_DATABASE_URL is given: not ours to kill)
 #   asan       swift test --sanitize=address      (scratch path .build-asan)
 #   tsan       swift test --sanitize=thread       (scratch path .build-tsan)
 #   fuzz       scripts/fuzz.sh SECONDS            libFuzzer over the request path
@@ -30,6 +35,10 @@
 # The last line is the plain summary CI reads: "test.sh: N passed, M failed"
 # (", K skipped" follows when steps were skipped). N and M count steps, not tests.
 set -euo pipefail
+
+# The crash drill restarts the shared test cluster: only its own step may enable it, never the
+# parallel `swift test` runs (which would see their databases vanish mid-test).
+unset THREADGATE_PG_CRASH_DRILL
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo_root=$PWD
@@ -130,6 +139,7 @@ run_step deps bash scripts/install-deps.sh
 # socket only) unless one is given or THREADGATE_SKIP_DB_TESTS=1; a cluster started here
 # is stopped on exit.
 started_pg=0
+external_db=0
 stop_pg() {
     if [ "$started_pg" = 1 ]; then
         bash scripts/pg-test-cluster.sh stop >/dev/null 2>&1 || true
@@ -139,6 +149,7 @@ trap stop_pg EXIT
 if [ "${THREADGATE_SKIP_DB_TESTS:-0}" = 1 ]; then
     skip_step pg "THREADGATE_SKIP_DB_TESTS=1"
 elif [ -n "${TEST_DATABASE_URL:-}" ]; then
+    external_db=1
     skip_step pg "TEST_DATABASE_URL given"
 elif [ -f scripts/pg-test-cluster.sh ]; then
     # A cluster someone already runs from this tree is reused and left running.
@@ -161,6 +172,18 @@ fi
 
 run_step build swift build -c debug
 run_step test swift test
+
+# The crash drill kills the cluster the pg step started (`pg-test-cluster.sh restart`), so it
+# runs on its own, after `test` has finished and before the sanitizer runs use the cluster.
+if [ "${THREADGATE_SKIP_DB_TESTS:-0}" = 1 ]; then
+    skip_step pgdrill "THREADGATE_SKIP_DB_TESTS=1"
+elif [ "$external_db" = 1 ]; then
+    skip_step pgdrill "TEST_DATABASE_URL given: not a cluster of pg-test-cluster.sh"
+elif [ ! -f scripts/pg-test-cluster.sh ]; then
+    skip_step pgdrill "scripts/pg-test-cluster.sh missing"
+else
+    run_step pgdrill env THREADGATE_PG_CRASH_DRILL=1 swift test --filter crashDrill
+fi
 
 if [ "$skip_sanitizers" = 1 ]; then
     skip_step asan "SKIP_SANITIZERS or QUICK"

@@ -44,7 +44,8 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
         case failed(PostgresError)
     }
 
-    private init(loop: EventLoop) { self.loop = loop }
+    /// A connection not yet started (`start`); the pool keeps it to abandon the attempt with `closeNow`.
+    init(loop: EventLoop) { self.loop = loop }
 
     /// True once closed, by `close()`, a broken socket, or the loop shutting down.
     public var isClosed: Bool { pq == nil }
@@ -61,7 +62,8 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
         }
     }
 
-    private func start(_ parameters: [(keyword: String, value: String)], timeout: Duration) async throws(PostgresError) {
+    /// Connects (drives `PQconnectPoll`). `closeNow` during it ends the attempt at once with `.closed`.
+    func start(_ parameters: [(keyword: String, value: String)], timeout: Duration) async throws(PostgresError) {
         loop.assertInLoop()
         guard !loop.isShuttingDown else { throw PostgresError(.closed, message: "event loop is shutting down") }
         let keywords = parameters.map { strdup($0.keyword) } + [nil]

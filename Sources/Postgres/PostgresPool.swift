@@ -57,37 +57,29 @@ public struct PostgresPoolStatistics: Hashable, Sendable {
 public final class PostgresPool: @unchecked Sendable {  // state touched only on `loop`'s thread
     public let loop: EventLoop
     public let configuration: PostgresPoolConfiguration
-    private var idle: [PostgresConnection] = []
-    private var inUse = 0
-    private var connecting = 0
-    private var waiters: [Waiter] = []
-    private var nextWaiterID = 0
-    private var lastConnectError: PostgresError?
-    private var backoff: Duration
-    private var retryAt: UInt64 = 0  // loop.now milliseconds
+    /// Every decision; this class only executes the machine's orders.
+    private var machine: PoolStateMachine<PostgresConnection>
+    /// Queued callers by the machine's waiter id.
+    private var waiters: [Int: Waiter] = [:]
+    /// Connection attempts under way (once past name resolution), so `close` can end them.
+    private var attempts: [Int: PostgresConnection] = [:]
+    private var nextAttemptID = 0
     private var retryTimer: LoopTimer?
-    private var closed = false
     private var closeWaiters: [UnsafeContinuation<Void, Never>] = []
     private var shutdownHook: Int?
     private var started = false
     private let figures = LockedValue(PostgresPoolStatistics())
 
-    private final class Waiter {
-        let id: Int
+    private struct Waiter {
         let completion: LoopCompletion<PostgresConnection>
         let timer: LoopTimer
-        init(id: Int, completion: LoopCompletion<PostgresConnection>, timer: LoopTimer) {
-            self.id = id
-            self.completion = completion
-            self.timer = timer
-        }
     }
 
     /// Creates the pool; connections open on first use (and `minimumConnections` right then).
     public init(loop: EventLoop, configuration: PostgresPoolConfiguration) {
         self.loop = loop
         self.configuration = configuration
-        backoff = configuration.initialBackoff
+        machine = PoolStateMachine(configuration)
     }
 
     /// The current figures, from any thread.
@@ -147,7 +139,8 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
         }
         do {
             return try await withLoopCallback(on: loop) { (completion: LoopCompletion<PostgresConnection>) in
-                self.acquire(completion)
+                self.startIfNeeded()
+                self.execute(self.machine.acquire(now: self.now, isReusable: { $0.isReusable }), for: completion)
             }
         } catch is CancellationError {
             throw PostgresError(.cancelled)
@@ -168,213 +161,142 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
     private func takeIdleConnection() throws(PostgresError) -> PostgresConnection? {
         if Task.isCancelled { throw PostgresError(.cancelled) }
         startIfNeeded()
-        guard !closed else { throw PostgresError(.closed) }
-        while let connection = idle.popLast() {
-            if connection.isReusable {
-                inUse += 1
-                publish()
-                return connection
-            }
-            connection.closeNow(.closed)
-            publish()
+        switch execute(machine.takeIdle(isReusable: { $0.isReusable }), for: nil) {
+        case .lent(let connection): return connection
+        case .failed(let error): throw error
+        case .none: return nil
         }
-        return nil
-    }
-
-    private func acquire(_ completion: LoopCompletion<PostgresConnection>) {
-        startIfNeeded()
-        guard !closed else { return completion.fail(PostgresError(.closed)) }
-        defer { publish() }
-        while let connection = idle.popLast() {
-            if connection.isReusable {
-                inUse += 1
-                return completion.succeed(connection)
-            }
-            connection.closeNow(.closed)
-        }
-        if let failure = failFastError() { return completion.fail(failure) }
-        nextWaiterID += 1
-        let waiter = Waiter(id: nextWaiterID, completion: completion, timer: LoopTimer(loop: loop))
-        waiters.append(waiter)
-        waiter.timer.start(after: configuration.acquireTimeout) { [unowned self] in
-            guard self.removeWaiter(waiter.id) else { return }
-            waiter.completion.fail(PostgresError(.poolExhausted, message: "no connection free within \(self.configuration.acquireTimeout)"))
-        }
-        completion.onCancel { [unowned self] in _ = self.removeWaiter(waiter.id) }
-        connectForWaiters()
-    }
-
-    /// While the server is known unreachable and the backoff has not elapsed: the error to fail with.
-    private func failFastError() -> PostgresError? {
-        guard let lastConnectError, idle.isEmpty, connecting == 0, loop.now < retryAt else { return nil }
-        return PostgresError(.connectionFailed, message: lastConnectError.message, sqlState: lastConnectError.sqlState)
-    }
-
-    private func removeWaiter(_ id: Int) -> Bool {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return false }
-        waiters.remove(at: index).timer.close()
-        publish()
-        return true
     }
 
     private func releaseOnLoop(_ connection: PostgresConnection) {
-        inUse -= 1
-        defer { publish() }
-        if closed || !connection.isReusable {
-            connection.closeNow(.closed)
-            if closed { return finishCloseIfDone() }
-            connectForWaiters()
-            fillToMinimum()
-            return
-        }
-        handOff(connection)
+        execute(machine.release(connection, isReusable: connection.isReusable, now: now), for: nil)
     }
 
-    /// Gives a free connection to the first waiter, or keeps it idle. The caller publishes.
-    private func handOff(_ connection: PostgresConnection) {
-        if !waiters.isEmpty {
-            let waiter = waiters.removeFirst()
-            waiter.timer.close()
-            inUse += 1
-            waiter.completion.succeed(connection)
-        } else {
-            idle.append(connection)
+    // MARK: Executing the machine's orders
+
+    /// What the orders meant for the caller of `takeIdle`/`acquire`.
+    private enum CallerOutcome {
+        case none
+        case lent(PostgresConnection)
+        case failed(PostgresError)
+    }
+
+    /// Loop time in nanoseconds (the loop's cached millisecond clock: no system call).
+    private var now: UInt64 { loop.now &* 1_000_000 }
+
+    /// Carries out `actions` in order, then publishes the figures.
+    /// - Parameter caller: the completion of the `acquire` that produced them; nil for a caller
+    ///   served synchronously (the outcome is returned instead) and for other events.
+    @discardableResult
+    private func execute(
+        _ actions: PoolStateMachine<PostgresConnection>.Actions, for caller: LoopCompletion<PostgresConnection>?
+    ) -> CallerOutcome {
+        var outcome = CallerOutcome.none
+        for action in actions {
+            switch action {
+            case .lend(let connection):
+                caller?.succeed(connection)
+                outcome = .lent(connection)
+            case .fail(let failure):
+                caller?.fail(failure.error)
+                outcome = .failed(failure.error)
+            case .enqueue(let id, let deadline):
+                guard let caller else { preconditionFailure("enqueue without a caller to queue") }
+                let timer = LoopTimer(loop: loop)
+                waiters[id] = Waiter(completion: caller, timer: timer)
+                timer.start(after: .nanoseconds(deadline &- min(deadline, now))) { [unowned self] in
+                    self.execute(self.machine.waiterTimedOut(id), for: nil)
+                }
+                caller.onCancel { [unowned self] in self.execute(self.machine.waiterCancelled(id), for: nil) }
+            case .handOver(let connection, let id):
+                removeWaiter(id).succeed(connection)
+            case .failWaiter(let id, let failure):
+                removeWaiter(id).fail(failure.error)
+            case .dropWaiter(let id):
+                _ = removeWaiter(id)
+            case .openConnections(let count):
+                for _ in 0..<count { startConnect() }
+            case .closeConnection(let connection):
+                connection.closeNow(.closed)
+            case .scheduleRetry(let delay):
+                let timer = retryTimer ?? LoopTimer(loop: loop)
+                retryTimer = timer
+                timer.start(after: delay) { [unowned self] in self.execute(self.machine.retryTimerFired(now: self.now), for: nil) }
+            case .cancelRetry:
+                retryTimer?.close()
+                retryTimer = nil
+            case .abandonConnectionAttempts:
+                // Each attempt's wait ends at once with `.closed`; it then reports `connectFailed`.
+                for connection in attempts.values { connection.closeNow(.closed) }
+            case .finishClose:
+                let continuations = closeWaiters
+                closeWaiters = []
+                for continuation in continuations { continuation.resume() }
+            }
         }
+        publish()
+        return outcome
+    }
+
+    /// Takes a waiter out of the table and stops its deadline timer. The machine names only
+    /// waiters it queued and has not finished, so the waiter is always there.
+    private func removeWaiter(_ id: Int) -> LoopCompletion<PostgresConnection> {
+        guard let waiter = waiters.removeValue(forKey: id) else { preconditionFailure("waiter \(id) unknown to the pool") }
+        waiter.timer.close()
+        return waiter.completion
     }
 
     // MARK: Opening connections
-
-    private var total: Int { idle.count + inUse + connecting }
 
     private func startIfNeeded() {
         guard !started else { return }
         started = true
         shutdownHook = loop.addShutdownHook { [unowned self] in self.closeOnLoop() }
-        fillToMinimum()
+        execute(machine.start(now: now), for: nil)
     }
 
-    /// Opens connections for queued callers, up to the maximum, unless backing off.
-    private func connectForWaiters() {
-        guard !closed, !waiters.isEmpty else { return }
-        if let failure = failFastError() {
-            failAllWaiters(failure)
-            return
-        }
-        let wanted = min(waiters.count - connecting, configuration.maximumConnections - total)
-        let allowed = lastConnectError == nil ? wanted : min(wanted, 1 - connecting)  // one probe while down
-        for _ in 0..<max(0, allowed) { startConnect() }
-    }
-
-    private func fillToMinimum() {
-        guard !closed else { return }
-        if lastConnectError != nil {
-            if connecting == 0, total < configuration.minimumConnections, loop.now >= retryAt { startConnect() }
-            return
-        }
-        while total < configuration.minimumConnections { startConnect() }
-    }
-
+    /// One connection attempt, reported to the machine as `connected` or `connectFailed`.
     private func startConnect() {
-        connecting += 1
-        publish()
+        nextAttemptID += 1
+        let id = nextAttemptID
         Task(executorPreference: loop) {
-            do {
-                let connection = try await PostgresConnection.connect(to: self.configuration.connection, on: self.loop)
-                self.connected(connection)
+            do throws(PostgresError) {
+                let parameters = try await self.configuration.connection.connectParameters()
+                // Closed while the host name was resolved: abandon before opening a socket.
+                guard self.machine.state == .open else { throw PostgresError(.closed) }
+                let connection = PostgresConnection(loop: self.loop)
+                self.attempts[id] = connection
+                defer { self.attempts[id] = nil }
+                try await connection.start(parameters, timeout: self.configuration.connection.connectTimeout)
+                self.execute(self.machine.connected(connection, now: self.now), for: nil)
             } catch {
-                self.connectFailed(error as? PostgresError ?? PostgresError(.connectionFailed, message: "\(error)"))
+                self.execute(self.machine.connectFailed(message: error.message, sqlState: error.sqlState, now: self.now), for: nil)
             }
         }
     }
 
-    private func connected(_ connection: PostgresConnection) {
-        connecting -= 1
-        lastConnectError = nil
-        backoff = configuration.initialBackoff
-        if closed {
-            connection.closeNow(.closed)
-            return finishCloseIfDone()
-        }
-        handOff(connection)
-        fillToMinimum()
-        publish()
-    }
-
-    private func connectFailed(_ error: PostgresError) {
-        connecting -= 1
-        defer { publish() }
-        if closed { return finishCloseIfDone() }
-        lastConnectError = error
-        retryAt = loop.now + backoff.milliseconds
-        let delay = backoff
-        backoff = min(backoff * 2, configuration.maximumBackoff)
-        if idle.isEmpty, connecting == 0 {
-            failAllWaiters(PostgresError(.connectionFailed, message: error.message, sqlState: error.sqlState))
-        }
-        // Keep probing in the background so the minimum comes back without traffic.
-        if configuration.minimumConnections > 0 {
-            let timer = retryTimer ?? LoopTimer(loop: loop)
-            retryTimer = timer
-            timer.start(after: delay) { [unowned self] in self.fillToMinimum() }
-        }
-    }
-
-    private func failAllWaiters(_ error: PostgresError) {
-        let failed = waiters
-        waiters = []
-        for waiter in failed {
-            waiter.timer.close()
-            waiter.completion.fail(error)
-        }
-        publish()
-    }
-
     // MARK: Closing
 
-    /// Closes every idle connection, fails queued callers with `.closed`, and returns once every
-    /// lent connection came back (each is closed then). The loop can then end with no handle left.
+    /// Closes every idle connection, fails queued callers with `.closed`, ends connection
+    /// attempts under way, and returns once every lent connection came back (each is closed
+    /// then). The loop can then end with no handle left.
     public func close() async {
         await withTaskExecutorPreference(loop) {
             self.closeOnLoop()
-            if self.inUse + self.connecting > 0 {
+            if self.machine.state != .closed {
                 await withUnsafeContinuation { self.closeWaiters.append($0) }
             }
         }
     }
 
     private func closeOnLoop() {
-        guard !closed else { return }
-        closed = true
         if let shutdownHook, !loop.isShuttingDown { loop.removeShutdownHook(shutdownHook) }
         shutdownHook = nil
-        retryTimer?.close()
-        retryTimer = nil
-        for connection in idle { connection.closeNow(.closed) }
-        idle = []
-        failAllWaiters(PostgresError(.closed))
-        finishCloseIfDone()
-    }
-
-    private func finishCloseIfDone() {
-        publish()
-        guard closed, inUse == 0, connecting == 0 else { return }
-        let continuations = closeWaiters
-        closeWaiters = []
-        for continuation in continuations { continuation.resume() }
+        execute(machine.close(), for: nil)
     }
 
     private func publish() {
-        let snapshot = PostgresPoolStatistics(
-            size: idle.count + inUse, inUse: inUse, idle: idle.count, connecting: connecting,
-            waiters: waiters.count, serverReachable: lastConnectError == nil)
+        let snapshot = machine.statistics
         figures.withLock { $0 = snapshot }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, rounded up.
-    var milliseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        return UInt64(max(0, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
     }
 }

@@ -79,9 +79,10 @@ public final class GatewayServer: Sendable {
     /// Stops accepting, lets in-flight requests finish within `gracePeriod`, closes the database
     /// pools, then stops the loops. Returns when every loop thread has ended.
     ///
-    /// Closing the pools waits for connection attempts under way; after `poolCloseLimit` the
-    /// loops stop anyway, which ends those attempts (a database that swallows packets would
-    /// otherwise hold the exit for a whole connect timeout).
+    /// Closing a pool ends its connection attempts at once (a database that swallows packets
+    /// does not hold the exit for a connect timeout) and waits for lent connections. A host
+    /// name still being resolved, or a connection a request still holds, can delay it: after
+    /// `poolCloseLimit` the loops stop anyway, and their shutdown closes what is left.
     public func stop(gracePeriod: Duration) async {
         await server.shutdown(gracePeriod: gracePeriod)
         if let database {

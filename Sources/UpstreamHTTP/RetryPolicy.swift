@@ -134,15 +134,26 @@ extension Duration {
 }
 
 /// Reads the server's requested pause: `retry-after-ms` (milliseconds, OpenAI's extension)
-/// first, then `Retry-After` in seconds. HTTP-date values are not understood (nil).
-func retryAfterDelay(_ headers: UpstreamHeaders) -> Duration? {
+/// first, then `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); a date in
+/// the past is no pause. `RetryPolicy.maxRetryAfter` caps the result as for any other value.
+/// - Parameter now: the wall clock in seconds since the epoch, read only for an HTTP-date.
+func retryAfterDelay(_ headers: UpstreamHeaders, now: () -> Int64 = HTTPDate.wallClockSeconds) -> Duration? {
     if let text = headers["retry-after-ms"], let millis = Double(text.trimmingSpaces), millis >= 0, millis.isFinite {
         return .milliseconds(millis)
     }
-    if let text = headers["retry-after"], let seconds = Double(text.trimmingSpaces), seconds >= 0, seconds.isFinite {
+    guard let text = headers["retry-after"]?.trimmingSpaces else { return nil }
+    if let seconds = Double(text), seconds >= 0, seconds.isFinite {
         return .seconds(seconds)
     }
-    return nil
+    guard let first = text.utf8.first, first >= UInt8(ascii: "A") else { return nil }  // a date starts with its day name
+    let current = now()
+    guard let date = HTTPDate.secondsSinceEpoch(text, now: current) else { return nil }
+    return .seconds(max(0, date - current))
+}
+
+extension UpstreamHeaders {
+    /// The pause the server asked for: `retry-after-ms`, else `Retry-After` (seconds or an HTTP-date).
+    public var retryAfter: Duration? { retryAfterDelay(self) }
 }
 
 extension StringProtocol {

@@ -9,8 +9,8 @@ import Glibc
 #endif
 
 /// Kills the whole test server (`pg-test-cluster.sh restart`: immediate shutdown, then start).
-/// It would break the other database tests running alongside, so it runs only on request:
-/// `THREADGATE_PG_CRASH_DRILL=1 swift test --filter crashDrill`.
+/// It would break the other database tests running alongside, so it runs only on request, alone:
+/// `THREADGATE_PG_CRASH_DRILL=1 swift test --filter crashDrill` (the `pgdrill` step of scripts/test.sh).
 @Suite(.enabled(if: environment("THREADGATE_PG_CRASH_DRILL") == "1", "set THREADGATE_PG_CRASH_DRILL=1"), .timeLimit(.minutes(1)))
 struct CrashDrillTests {
     static func runScript(_ argument: String) -> Int32 {

@@ -2,6 +2,7 @@ import DatabaseTestSupport
 import EventLoop
 import Postgres
 import Testing
+import TestSupport
 
 @Suite(.enabled(if: databaseTestsEnabled, "THREADGATE_SKIP_DB_TESTS=1"), .timeLimit(.minutes(1)))
 struct PostgresPoolTests {
@@ -112,5 +113,38 @@ struct PostgresPoolTests {
             #expect(pool.statistics.serverReachable)
             await pool.close()
         }
+    }
+}
+
+/// Closing while a connection attempt hangs on a server that never answers (no database needed).
+@Suite(.timeLimit(.minutes(1)))
+struct PostgresPoolCloseTests {
+    @Test func closeAbandonsAConnectAttemptToASilentServer() async throws {
+        let listener = SilentListener()
+        defer { listener.close() }
+        var connection = try PostgresConfiguration("host=127.0.0.1 port=\(listener.port) dbname=silent user=silent")
+        connection.connectTimeout = .seconds(300)
+        let loop = try EventLoop.start(name: "pg-close")
+        let pool = PostgresPool(
+            loop: loop,
+            configuration: .init(connection: connection, minimumConnections: 1, maximumConnections: 2, acquireTimeout: .seconds(300)))
+        // The warm-up attempt hangs in the startup exchange; a caller waits behind it.
+        let caller = Task(executorPreference: loop) { try await pool.acquire() }
+        #expect(await eventually { pool.statistics.connecting == 1 && pool.statistics.waiters == 1 })
+        try await Task.sleep(for: .milliseconds(200))  // past name resolution, into the socket wait
+        #expect(pool.statistics.connecting == 1)
+
+        let closed = LockedValue(false)
+        let closing = Task { await pool.close(); closed.withLock { $0 = true } }
+        // Bounded by the test, not timed: without abandoning the attempt, close would wait 300 s.
+        let returned = await eventually(timeout: .seconds(10)) { closed.withLock { $0 } }
+        #expect(returned, "PostgresPool.close waited for the pending connect")
+        await expectPostgresError(.closed) { _ = try await caller.value }
+        #expect(pool.statistics.connecting == 0 && pool.statistics.size == 0)
+
+        try await onThread { EventLoop.shutdownAndJoin([loop]) }
+        await closing.value
+        #expect(loop.closeStatus == 0)
+        #expect(loop.forcedCloses == 0, "the abandoned attempt's socket watcher was closed, not left to the shutdown")
     }
 }

@@ -41,7 +41,7 @@ struct ReadinessWithoutDatabaseTests {
 
     /// A server that accepts TCP connections but never answers: the probe still answers in time.
     @Test func aDatabaseThatNeverAnswersIsBoundedByTheProbeTimeout() async throws {
-        let listener = try SilentListener()
+        let listener = SilentListener()
         defer { listener.close() }
         let url = "hostaddr=127.0.0.1 port=\(listener.port) dbname=app user=app connect_timeout=2"
         let readiness = Readiness.Settings(timeout: .milliseconds(300), migrationsCacheTTL: .milliseconds(100))
@@ -58,31 +58,6 @@ struct ReadinessWithoutDatabaseTests {
             #expect(try await get("/healthz", port: port).status == 200)
         }
     }
-}
-
-/// A loopback TCP listener that never accepts: connections complete in the kernel and hang.
-struct SilentListener: Sendable {
-    let fd: Int32
-    let port: Int
-
-    init() throws {
-        let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr = in_addr(s_addr: inet_addr("127.0.0.1"))
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(sock, 16) == 0 else { throw ClientError(description: "bind/listen: errno \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(sock, $0, &length) }
-        }
-        fd = sock
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func close() { _ = Glibc.close(fd) }
 }
 
 /// `/readyz` against a real PostgreSQL (`TEST_DATABASE_URL`), a fresh database per test.

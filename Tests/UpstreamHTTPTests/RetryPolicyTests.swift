@@ -86,10 +86,27 @@ import Testing
         #expect(retryAfterDelay(["retry-after-ms": "250"]) == .milliseconds(250))
         #expect(retryAfterDelay(["Retry-After": "5", "retry-after-ms": "1500"]) == .milliseconds(1500))
         #expect(retryAfterDelay(["retry-after-ms": "0.5"]) == .microseconds(500))
-        #expect(retryAfterDelay(["Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"]) == nil)
+        // An HTTP-date: the time from `now` to it; one in the past is no pause.
+        let october2015: Int64 = 1_445_412_480  // Wed, 21 Oct 2015 07:28:00 GMT
+        #expect(retryAfterDelay(["Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"], now: { october2015 - 30 }) == .seconds(30))
+        #expect(retryAfterDelay(["Retry-After": " Wed, 21 Oct 2015 07:28:00 GMT "], now: { october2015 }) == .zero)
+        #expect(retryAfterDelay(["Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"], now: { october2015 + 3600 }) == .zero)
+        #expect(retryAfterDelay(["Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"]) == .zero, "long past by the wall clock")
+        #expect(retryAfterDelay(["Retry-After": "Wednesday, 21-Oct-15 07:28:00 GMT"], now: { october2015 - 5 }) == .seconds(5))
+        #expect(retryAfterDelay(["Retry-After": "Wed Oct 21 07:28:00 2015"], now: { october2015 - 7 }) == .seconds(7))
+        #expect(retryAfterDelay(["Retry-After": "Wed, 21 Oct 2015 07:28:00 PST"], now: { october2015 }) == nil)
         #expect(retryAfterDelay(["Retry-After": "-1"]) == nil)
         #expect(retryAfterDelay(["retry-after-ms": "soon", "Retry-After": "3"]) == .seconds(3))
         #expect(retryAfterDelay([:]) == nil)
+    }
+
+    @Test func aRetryAfterDateIsCappedLikeSeconds() {
+        let now: Int64 = 1_445_412_480
+        let far = retryAfterDelay(["Retry-After": "Wed, 21 Oct 2015 07:29:00 GMT"], now: { now })
+        #expect(far == .seconds(60))
+        #expect(policy.decide(after: .response(status: 503, retryAfter: far), attempt: 1, idempotent: true, elapsed: .zero) == .stop(.retryAfterTooLong))
+        let near = retryAfterDelay(["Retry-After": "Wed, 21 Oct 2015 07:28:03 GMT"], now: { now })
+        #expect(policy.decide(after: .response(status: 503, retryAfter: near), attempt: 1, idempotent: true, elapsed: .zero) == .retry(after: .seconds(3)))
     }
 
     @Test func idempotency() {

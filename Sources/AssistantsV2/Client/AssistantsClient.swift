@@ -168,14 +168,8 @@ public final class AssistantsClient: Sendable {
             upstreamRequestID: headers["x-request-id"], attempts: attempts, target: target)
     }
 
-    /// `retry-after-ms`, else `Retry-After` in whole or fractional seconds.
+    /// `retry-after-ms`, else `Retry-After` in seconds or as an HTTP-date (see `UpstreamHeaders.retryAfter`).
     static func retryAfter(_ headers: UpstreamHeaders) -> Duration? {
-        if let text = headers["retry-after-ms"], let millis = Double(text), millis >= 0, millis.isFinite {
-            return .milliseconds(millis)
-        }
-        if let text = headers["retry-after"], let seconds = Double(text), seconds >= 0, seconds.isFinite {
-            return .seconds(seconds)
-        }
-        return nil
+        headers.retryAfter
     }
 }
