@@ -83,6 +83,9 @@ public final class TokenVerifier: Sendable {
 
     /// Verifies a bare compact JWT (no `Bearer ` prefix).
     public func verify(token text: String) async throws(AuthError) -> Principal {
+        guard text.utf8.count <= BearerToken.maximumLength else {
+            throw .malformed("the bearer token is too long", detail: "\(text.utf8.count) bytes")
+        }
         let now = clock.now()
         let cacheKey = VerifiedTokenCache.key(text)
         if let principal = cache.lookup(cacheKey, now: now) { return principal }
