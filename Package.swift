@@ -24,6 +24,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        // Already in the graph through jwt-kit (same URL and range): HMAC for minting, SHA-256 for the cache.
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
     ],
     targets: [
         // C shims: a module map and a header each, nothing else.
@@ -50,6 +53,18 @@ let package = Package(
         .target(name: "JSON", swiftSettings: strict),
         .target(name: "HTTPRouting", dependencies: ["HTTP1", "JSON"], swiftSettings: hotPath),
 
+        // Identity: bearer JWTs (HS256 secret, RS256/ES256 JWKS file or URL) to a `Principal`.
+        // It maps nothing to HTTP; the gateway turns `AuthError` into a response.
+        .target(
+            name: "Auth",
+            dependencies: [
+                "UpstreamHTTP", "EventLoop", "JSON",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+
         // The upstream simulator (Assistants v2 today): served by the project's own HTTP server.
         // It never imports the gateway, and the gateway never imports it.
         .target(name: "Simulator", dependencies: ["EventLoop", "HTTP1", "HTTPRouting", "JSON"], swiftSettings: strict),
@@ -58,7 +73,7 @@ let package = Package(
         .target(
             name: "ThreadgateApp",
             dependencies: [
-                "EventLoop", "HTTP1", "HTTPRouting", "JSON", "Simulator", "Postgres",
+                "EventLoop", "HTTP1", "HTTPRouting", "JSON", "Simulator", "Postgres", "Auth",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -117,6 +132,15 @@ let package = Package(
         .testTarget(
             name: "AssistantsV2Tests",
             dependencies: ["AssistantsV2", "Simulator", "UpstreamHTTP", "EventLoop", "HTTP1", "JSON", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AuthTests",
+            dependencies: [
+                "Auth", "UpstreamHTTP", "EventLoop", "HTTP1", "JSON", "TestSupport",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),

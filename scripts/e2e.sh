@@ -131,6 +131,24 @@ else
     not_ok "serve --workers 0 is rejected with a message about workers (exit $rc)" "$(cat "$tmp/badworkers")"
 fi
 
+# threadgate token: the token alone on the last line of stdout; no secret means exit 2.
+e2e_secret="e2e-secret-0123456789-0123456789-abcdef"
+rc=0
+AUTH_JWT_SECRET="$e2e_secret" timeout -k 2 10 "$bin" token --user alice --admin --ttl 15m \
+    >"$tmp/token.out" 2>"$tmp/token.err" </dev/null || rc=$?
+if [ "$rc" -eq 0 ] && tail -n 1 "$tmp/token.out" | grep -Eq '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$'; then
+    ok "threadgate token --user alice prints a JWT on its last line"
+else
+    not_ok "threadgate token --user alice prints a JWT on its last line (exit $rc)" "$(cat "$tmp/token.out" "$tmp/token.err")"
+fi
+rc=$(AUTH_JWT_SECRET='' run_cli "$tmp/token-nosecret" token --user alice)
+rc2=$(env -u AUTH_JWT_SECRET timeout -k 2 10 "$bin" token --user alice >/dev/null 2>&1 </dev/null; echo $?)
+if [ "$rc" -eq 2 ] && [ "$rc2" -eq 2 ] && grep -q 'AUTH_JWT_SECRET' "$tmp/token-nosecret"; then
+    ok "threadgate token without a secret exits 2 naming AUTH_JWT_SECRET"
+else
+    not_ok "threadgate token without a secret exits 2 (exit $rc, unset: $rc2)" "$(cat "$tmp/token-nosecret")"
+fi
+
 # --- a running server ----------------------------------------------------------------
 
 port=$(free_port)

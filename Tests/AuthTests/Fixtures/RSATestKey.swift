@@ -1,0 +1,38 @@
+/// A 2048-bit RSA key made with `openssl genpkey` for these tests only; it signs nothing
+/// anywhere else. Committed rather than generated per run so the tests need neither openssl
+/// nor swift-crypto's underscored RSA API. `n`/`e` are its public half, as in a JWKS.
+enum RSATestKey {
+    static let privateKeyPEM = """
+-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDKw9tG/1PAljx9
+KVzNfNHSZ1f9Kf42fPmBxgBIuN7g9h0B7fepc6GCSJaSD/oGF1YH3wGATiTyaHU6
+V8KmR6QwRuGj0zxv8Xo5skEqznghVqCiLtRLY//piE0rPHF3awH4VU+xHrGQeaNY
+D/bW0UMOvtqQruo4eSt0S5rKPknp7d1uT9gtWtSATF7bMpfRfVuAE8ySaTzjjPxm
+pkiAtW/D5SXAdslTFfj2SmgnGPxz95olzaGe+EoEC/IBt8xaYE+nT1GhA6G92Pj/
+c7aw2b2Spyf8QTfExQbypo7bA8gavcHNa2VMZtg6sW0t+953KA1PSEL9bQ8cDwjF
+CaWqpHffAgMBAAECggEAZERl8r3gFKQ2VU5W7eaDe6BPConxg9BZMatQCKYi0Ovj
+fEjI56qee2aZzrDH2qs/h7TncSMzcgvlrGwpfUCAGL90ZSbYBCNNZaqYPyrKjPHh
+jVHK+V0B9+HHB1JkacEowDyvo86hz+fWtn1uetwQZQJL4rAccsC4lFGuwcP7mQl8
+fL50tjzLRzIY9sNRhlFrRukDt6ARDdV2fk+oqJr9jB04Iz3kmYEXaLhE3cJqgtav
+Begrb30/ew4U8Qyxlq53OLgTEJAfcyFrkqadZpL/P3NahYoExDtSXZk/nfJIap1K
+jgySMPlAnQk62d+NWcRiiEqPHXdX6eGHwHNZ4pMfwQKBgQD+UIFeueztzZ/Nly4N
+yUGc2FRViLf4s/Zxw7X0GQeN8p7S7dl14IO5u0s8rIJuXY8EFxAbBhsSEb1x4/0Y
+agWWTYeQ5GOsLkwj8PuTND1pAcJ1pHnEmJevPGQxGLlBZJgx3SJI9fC7NAOWkciN
+SeUJt7B/Uv9oja4iBkXYZULj1QKBgQDMG+MwzbjWbO2oAkMJOrPNH8h7I/ONQUtO
+Ye0tmgQoKOc+6bIua6NdjKVz+m+P4O/OpLTrte2YEAb27aAj9KazOjBPPCAuKDh6
+Z13JRH2yxPHjgEAyKNO+hZIz3hTjIESc7iTV1RNUBMTHWxdkMBeAnd894h1Z9H0z
+EXYuSmWq4wKBgQD2v1+2bAkA9ihdzphFkgbSSmcREnUFnn64BN7u9rYIuOX23AXJ
+REwqkhm+xdZLhQU1P7dFsRfk4UeBUGcKIBxJp/Gn2KEIt2by3GcLfX0z/BwUDsCC
+ylcqFBtWM5nTY+nzP457YfzvddkhZ1NCGvdaBVr/PqVHaWgR5SoxepZ6/QKBgQCZ
+f/OZdW2n3R3SN3lAzKQCBQAaE8yLk+pVlXHw1J6BsVlPyCMXpB2lMiwQD+ys0Oao
+itgBWL3JmWwTclv4Dnr72SwRus8cx2TKMUioH9lEg7bCeGZPEsNDymJMnZ0pvs+7
+EaIkKm2xxzBSGSB7WWujb5c/i/i0+RjbOiud3pedLwKBgCibtCEDy3ibsNtIq3sY
+q4K1yZWLHlcaxgCwCkTsTl/xHVRVyOykrX5jfiOqdV9esa/IoPqTXMzLaGTMVoNE
+5yKOZlmisYBxI4wNQqnbKDqkXQEKHM9jsk7+pJ6rxvBsK8Ozx7K4Ue8b769Cyo1E
+B8iPTsFV6834/sRMMzRs34Lv
+-----END PRIVATE KEY-----
+"""
+
+    static let modulus = "ysPbRv9TwJY8fSlczXzR0mdX_Sn-Nnz5gcYASLje4PYdAe33qXOhgkiWkg_6BhdWB98BgE4k8mh1OlfCpkekMEbho9M8b_F6ObJBKs54IVagoi7US2P_6YhNKzxxd2sB-FVPsR6xkHmjWA_21tFDDr7akK7qOHkrdEuayj5J6e3dbk_YLVrUgExe2zKX0X1bgBPMkmk844z8ZqZIgLVvw-UlwHbJUxX49kpoJxj8c_eaJc2hnvhKBAvyAbfMWmBPp09RoQOhvdj4_3O2sNm9kqcn_EE3xMUG8qaO2wPIGr3BzWtlTGbYOrFtLfvedygNT0hC_W0PHA8IxQmlqqR33w"
+    static let exponent = "AQAB"
+}
