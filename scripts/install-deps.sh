@@ -26,6 +26,11 @@ packages=(
     curl                  # black-box checks (scripts/e2e.sh, bench/)
     python3               # JSON parsing and arithmetic in scripts
     ca-certificates
+    # scripts/check-deploy.sh (each check is skipped, not failed, where its tool is missing)
+    strace                # the syscalls the release binary makes, against the unit's SystemCallFilter
+    binutils              # readelf: no writable+executable segments (MemoryDenyWriteExecute)
+    procps                # pgrep: the threadgate process under strace, by parent pid
+    systemd               # systemd-analyze verify/security for deploy/systemd (files only; no service starts)
 )
 
 # python3-venv only where the installed python3 cannot make a virtual environment

@@ -21,11 +21,14 @@
 #   fuzz       scripts/fuzz.sh SECONDS            libFuzzer over the request path
 #   contract   tests/contract/run.sh              the openai Python SDK against `threadgate simulate`
 #   e2e        scripts/e2e.sh                     black-box checks of the real binary
+#   deploy     scripts/check-deploy.sh            release build (incremental in .build-release)
+#                                                 and the deploy/ files validated offline
 #
 # Environment toggles:
 #   SKIP_SANITIZERS=1   skip asan and tsan
 #   FUZZ_SECONDS=N      fuzz for N seconds (default 60)
 #   QUICK=1             skip asan, tsan and fuzz
+#   SKIP_DEPLOY=1       skip deploy
 #   ASAN_OPTIONS / TSAN_OPTIONS   override the defaults below
 #   STEP_TIMEOUT=S      stop a step (and every process it started) after S seconds;
 #                       default 1800 when stdin is not a terminal (CI), off (0) on a
@@ -209,6 +212,16 @@ if [ -x scripts/e2e.sh ]; then
     run_step e2e scripts/e2e.sh
 else
     skip_step e2e "scripts/e2e.sh missing or not executable"
+fi
+
+# The release build and the deploy files (Dockerfile's commands, k8s, compose, systemd), checked
+# without a container engine or cluster; uses TEST_DATABASE_URL for a migrate/serve smoke.
+if [ "${SKIP_DEPLOY:-0}" = 1 ]; then
+    skip_step deploy "SKIP_DEPLOY=1"
+elif [ -x scripts/check-deploy.sh ]; then
+    run_step deploy scripts/check-deploy.sh
+else
+    skip_step deploy "scripts/check-deploy.sh missing or not executable"
 fi
 
 # Summary table.
