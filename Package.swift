@@ -69,11 +69,19 @@ let package = Package(
         // It never imports the gateway, and the gateway never imports it.
         .target(name: "Simulator", dependencies: ["EventLoop", "HTTP1", "HTTPRouting", "JSON"], swiftSettings: strict),
 
+        // The gateway domain: identity use, the store, the frontend and admin routes. It talks
+        // to `UpstreamAPI`'s protocol only, never to one dialect or to the simulator.
+        .target(
+            name: "Gateway",
+            dependencies: ["EventLoop", "HTTP1", "HTTPRouting", "JSON", "Postgres", "UpstreamAPI"],
+            swiftSettings: strict
+        ),
         // The application: configuration, logging, the servers it runs.
         .target(
             name: "ThreadgateApp",
             dependencies: [
-                "EventLoop", "HTTP1", "HTTPRouting", "JSON", "Simulator", "Postgres", "Auth",
+                "EventLoop", "HTTP1", "HTTPRouting", "JSON", "Simulator", "Postgres", "Auth", "Gateway", "UpstreamAPI",
+                "AssistantsV2", "UpstreamHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

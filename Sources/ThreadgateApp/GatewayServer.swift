@@ -1,7 +1,10 @@
 public import EventLoop
 public import Logging
+import Auth
+import Gateway
 import HTTP1
 import Postgres
+import UpstreamHTTP
 
 /// A running gateway: its worker loops, one database pool per loop, and the HTTP server.
 ///
@@ -20,13 +23,15 @@ public final class GatewayServer: Sendable {
     public let loops: [EventLoop]
     private let server: HTTPServer
     private let database: DatabasePools?
+    private let upstream: UpstreamClients
     static let poolCloseLimit: Duration = .seconds(3)
 
-    private init(port: Int, loops: [EventLoop], server: HTTPServer, database: DatabasePools?) {
+    private init(port: Int, loops: [EventLoop], server: HTTPServer, database: DatabasePools?, upstream: UpstreamClients) {
         self.port = port
         self.loops = loops
         self.server = server
         self.database = database
+        self.upstream = upstream
     }
 
     /// Starts the worker loops, applies migrations first when `config.migrateOnStart`, opens the
@@ -52,6 +57,10 @@ public final class GatewayServer: Sendable {
             try EventLoop.start(name: "tg-worker-\(index)")
         }
         var pools: DatabasePools?
+        let upstream = UpstreamClients(loops: loops, settings: config.upstream, logger: logger)
+        if config.upstream.baseURL == nil {
+            logger.warning("UPSTREAM_BASE_URL is not set: thread, message and run calls answer 503")
+        }
         do {
             if let url = config.database.url, let migrator, config.migrateOnStart {
                 try await MigrateRuntime.applyAtStart(url, migrator, on: loops[0], logger: logger)
@@ -60,17 +69,25 @@ public final class GatewayServer: Sendable {
                 pools = DatabasePools(loops: loops, configuration: poolConfiguration)
                 pools?.warmUp(logger: logger)
             }
+            let authenticator = try await makeAuthenticator(config.auth, http: upstream.currentClient, logger: logger)
+            let gateway = pools.map { pools in
+                Gateway(
+                    database: { pools.current }, dialects: upstream.dialects, authenticator: authenticator,
+                    configuration: config.upstream.gatewayConfiguration)
+            }
             let services = AppServices(
                 database: pools,
                 readiness: Readiness(database: pools, migrator: migrator, settings: readiness, logger: logger),
+                gateway: gateway,
                 benchRoutes: config.benchRoutes)
             let server = try await HTTPServer.start(
                 configuration: ServeRuntime.httpConfiguration(config, logger: logger),
                 responder: AppRoutes.make(services),
                 loops: loops)
-            return GatewayServer(port: server.port, loops: loops, server: server, database: pools)
+            return GatewayServer(port: server.port, loops: loops, server: server, database: pools, upstream: upstream)
         } catch {
             await pools?.close()
+            await upstream.shutdown()
             await BlockingThread.value { EventLoop.shutdownAndJoin(loops) }
             throw error
         }
@@ -88,8 +105,24 @@ public final class GatewayServer: Sendable {
         if let database {
             _ = await loops[0].run(timeout: Self.poolCloseLimit) { await database.close() }
         }
+        await upstream.shutdown()
         let loops = self.loops
         await BlockingThread.value { EventLoop.shutdownAndJoin(loops) }
+    }
+}
+
+/// The token verifier for `auth`, or one that refuses every request when no key source is set.
+/// - Throws: `ConfigurationError` when the keys cannot be loaded (a JWKS file or URL that
+///   does not answer with usable keys).
+private func makeAuthenticator(_ auth: AuthConfiguration?, http: UpstreamHTTPClient, logger: Logger) async throws -> any CallerAuthenticator {
+    guard let auth else {
+        logger.warning("no AUTH_JWT_SECRET, AUTH_JWKS_FILE or AUTH_JWKS_URL: every /v1 and /admin request answers 401")
+        return UnconfiguredAuthenticator()
+    }
+    do {
+        return TokenAuthenticator(verifier: try await TokenVerifier.make(auth, http: http))
+    } catch {
+        throw ConfigurationError(setting: "AUTH", error.detail.isEmpty ? error.message : error.detail)
     }
 }
 

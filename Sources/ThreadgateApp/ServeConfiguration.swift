@@ -1,8 +1,9 @@
+public import Auth
 public import HTTP1
 public import Logging
 
 /// Settings of `threadgate serve`, from flags first, then environment, then defaults.
-public struct ServeConfiguration: Sendable, Equatable {
+public struct ServeConfiguration: Sendable {
     public var host = "0.0.0.0"
     public var port = 8080
     public var workers = 1
@@ -12,6 +13,11 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var timeouts = HTTPTimeouts()
     /// `DATABASE_URL`, the pool sizes and `MIGRATIONS_DIR` (see ``DatabaseSettings``).
     public var database = DatabaseSettings()
+    /// The upstream, its dialect and the assistants clients may use (see ``UpstreamSettings``).
+    public var upstream = UpstreamSettings()
+    /// Token verification (`AUTH_*`); nil when no key source is configured, and then every
+    /// `/v1` and `/admin` request is refused with a 401 saying so.
+    public var auth: AuthConfiguration?
     /// `serve --migrate`: apply pending migrations before listening.
     public var migrateOnStart = false
     /// `THREADGATE_BENCH_ROUTES=1`: register the bench-only routes (see `BenchRoutes`).
@@ -44,7 +50,8 @@ public struct ServeConfiguration: Sendable, Equatable {
     ///   - flags: values from the command line, which win over the environment.
     ///   - environment: `HOST`, `PORT`, `WORKERS`, `LOG_LEVEL`, `MAX_BODY_BYTES`, `SHUTDOWN_GRACE_SECONDS`,
     ///     the database settings (`DATABASE_URL`, `DB_POOL_MIN`, `DB_POOL_MAX`, `DB_ACQUIRE_TIMEOUT_MS`,
-    ///     `MIGRATIONS_DIR`) and `THREADGATE_BENCH_ROUTES` (`1` or `0`).
+    ///     `MIGRATIONS_DIR`), the upstream settings (``UpstreamSettings``), the token settings
+    ///     (`AUTH_*`, see `AuthConfiguration`) and `THREADGATE_BENCH_ROUTES` (`1` or `0`).
     ///   - cores: the default worker count.
     public static func resolve(
         flags: Flags, environment: [String: String], cores: Int
@@ -73,6 +80,12 @@ public struct ServeConfiguration: Sendable, Equatable {
             config.shutdownGrace = .seconds(try integer(grace, setting: "shutdown grace seconds", range: 0...3600))
         }
         config.database = try DatabaseSettings.resolve(environment: environment)
+        config.upstream = try UpstreamSettings.resolve(environment: environment)
+        do {
+            config.auth = try AuthConfiguration.fromEnvironment(environment)
+        } catch {
+            throw ConfigurationError(setting: "AUTH", error.message)
+        }
         if let bench = environment["THREADGATE_BENCH_ROUTES"], !bench.isEmpty {
             guard bench == "1" || bench == "0" else {
                 throw ConfigurationError(setting: "THREADGATE_BENCH_ROUTES", "'\(bench)' is not 1 or 0")

@@ -25,9 +25,9 @@ public protocol UpstreamDialect: Sendable {
 
     // MARK: Threads
 
-    /// Creates an empty upstream thread carrying `metadata` (the owner keys included) and
-    /// returns its upstream id.
-    func createThread(metadata: JSONObject, context: UpstreamCallContext) async throws(UpstreamAPIError) -> String
+    /// Creates an upstream thread carrying `metadata` (the owner keys included) and the
+    /// frontend's initial `messages`, and returns its upstream id.
+    func createThread(metadata: JSONObject, messages: [JSONValue], context: UpstreamCallContext) async throws(UpstreamAPIError) -> String
     /// Replaces the upstream thread's metadata.
     func modifyThread(id: String, metadata: JSONObject, context: UpstreamCallContext) async throws(UpstreamAPIError)
     /// Deletes the upstream thread; an id the upstream no longer knows throws `notFound`.

@@ -16,8 +16,10 @@ public struct AssistantsDialect: UpstreamDialect {
 
     // MARK: Threads
 
-    public func createThread(metadata: JSONObject, context: UpstreamCallContext) async throws(UpstreamAPIError) -> String {
-        let object = try await object(.post, "/threads", body: ["metadata": .object(metadata)], context)
+    public func createThread(metadata: JSONObject, messages: [JSONValue], context: UpstreamCallContext) async throws(UpstreamAPIError) -> String {
+        var body: JSONObject = ["metadata": .object(metadata)]
+        if !messages.isEmpty { body["messages"] = .array(messages) }
+        let object = try await object(.post, "/threads", body: body, context)
         guard let id = object["id"]?.stringValue else { throw Self.invalid("the created thread has no id") }
         return id
     }

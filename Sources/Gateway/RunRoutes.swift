@@ -1,0 +1,116 @@
+import HTTP1
+import HTTPRouting
+import JSON
+import UpstreamAPI
+
+extension APIError.Code {
+    /// A run named an assistant outside the gateway's allow-list.
+    static let assistantNotAllowed = APIError.Code("assistant_not_allowed")
+    /// No assistant was named and the gateway has no default.
+    static let assistantRequired = APIError.Code("assistant_required")
+}
+
+extension Gateway {
+    func registerRunRoutes(on routes: RouteGroup) {
+        routes.post("/threads/{thread_id}/runs") { request in try await self.createRun(request) }
+        routes.get("/threads/{thread_id}/runs") { request in
+            let thread = try await self.ownedThread(request)
+            let page = try Self.pageRequest(request)
+            let result = try await self.upstream(thread) { dialect throws(UpstreamAPIError) in
+                try await dialect.listRuns(threadID: thread.upstreamThreadID, page: page, context: self.context(request))
+            }
+            return try self.present(result, of: thread, kind: "run")
+        }
+        routes.get("/threads/{thread_id}/runs/{run_id}") { request in
+            try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
+                try await dialect.retrieveRun(threadID: thread.upstreamThreadID, runID: runID, context: self.context(request))
+            }
+        }
+        routes.post("/threads/{thread_id}/runs/{run_id}/cancel") { request in
+            try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
+                try await dialect.cancelRun(threadID: thread.upstreamThreadID, runID: runID, context: self.context(request))
+            }
+        }
+        routes.post("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs") { request in
+            let body = try request.decodeJSONObject()
+            if body["stream"]?.boolValue == true { throw Self.streamingUnsupported }
+            return try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
+                try await dialect.submitToolOutputs(
+                    threadID: thread.upstreamThreadID, runID: runID, body: body, context: self.context(request))
+            }
+        }
+        routes.get("/threads/{thread_id}/runs/{run_id}/steps") { request in
+            let thread = try await self.ownedThread(request)
+            let runID = try request.requireParameter("run_id")
+            let page = try Self.pageRequest(request)
+            let result = try await self.upstream(thread) { dialect throws(UpstreamAPIError) in
+                try await dialect.listRunSteps(threadID: thread.upstreamThreadID, runID: runID, page: page, context: self.context(request))
+            }
+            return try self.present(result, of: thread, kind: "run step")
+        }
+        routes.get("/threads/{thread_id}/runs/{run_id}/steps/{step_id}") { request in
+            let thread = try await self.ownedThread(request)
+            let runID = try request.requireParameter("run_id")
+            let stepID = try request.requireParameter("step_id")
+            let step = try await self.upstream(thread) { dialect throws(UpstreamAPIError) in
+                try await dialect.retrieveRunStep(
+                    threadID: thread.upstreamThreadID, runID: runID, stepID: stepID, context: self.context(request))
+            }
+            return .json(.object(try self.present(step, of: thread, kind: "run step")))
+        }
+    }
+
+    static let streamingUnsupported = APIError.invalidParameter(
+        "stream", message: "Streaming runs through the proxy is not supported; use 'stream': false and poll, or the ask endpoint.")
+
+    /// `POST /v1/threads/{id}/runs`: the assistant decided here (default or allow-listed),
+    /// everything else passed through; the run is recorded for usage reports.
+    func createRun(_ request: RoutedRequest) async throws -> HTTPResponse {
+        let thread = try await ownedThread(request)
+        var body = try Self.objectBody(request)
+        if body["stream"]?.boolValue == true { throw Self.streamingUnsupported }
+        body["assistant_id"] = .string(try assistantForRun(body["assistant_id"]))
+        let run = try await upstream(thread) { dialect throws(UpstreamAPIError) in
+            try await dialect.createRun(threadID: thread.upstreamThreadID, body: body, context: context(request))
+        }
+        try await runs.record(run, threadID: thread.id, idempotencyKey: nil)
+        try await threads.touchActivity(thread.id)
+        return .json(.object(try present(run.object, of: thread, kind: "run")))
+    }
+
+    /// The assistant a run uses: the one named if the gateway allows it, else the default.
+    func assistantForRun(_ value: JSONValue?) throws(APIError) -> String {
+        if let value, value != .null {
+            guard let id = value.stringValue else {
+                throw .invalidParameter("assistant_id", message: "Invalid type for 'assistant_id': expected a string.")
+            }
+            guard configuration.selectableAssistantIDs.contains(id) else {
+                throw .badRequest(
+                    code: .assistantNotAllowed, message: "The assistant '\(id)' is not available through this gateway.",
+                    param: "assistant_id")
+            }
+            return id
+        }
+        guard let id = configuration.defaultAssistantID else {
+            throw .badRequest(
+                code: .assistantRequired, message: "This gateway has no default assistant; name one in 'assistant_id'.",
+                param: "assistant_id")
+        }
+        return id
+    }
+
+    /// A call on one run of the caller's thread; the run's new status is stored.
+    func runCall(
+        _ request: RoutedRequest,
+        _ call: @Sendable (any UpstreamDialect, ThreadRecord, String) async throws(UpstreamAPIError) -> UpstreamRun
+    ) async throws -> HTTPResponse {
+        let thread = try await ownedThread(request)
+        let runID = try request.requireParameter("run_id")
+        let run = try await upstream(thread) { dialect throws(UpstreamAPIError) in try await call(dialect, thread, runID) }
+        let object = try present(run.object, of: thread, kind: "run")
+        if run.status != .queued, run.status != .inProgress {
+            try await runs.update(run, threadID: thread.id)
+        }
+        return .json(.object(object))
+    }
+}

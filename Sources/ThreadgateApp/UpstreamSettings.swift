@@ -1,0 +1,65 @@
+public import Gateway
+public import UpstreamAPI
+
+/// The upstream part of the configuration, and which assistants clients may use.
+///
+/// | environment | default | meaning |
+/// | --- | --- | --- |
+/// | `UPSTREAM_BASE_URL` | unset: upstream routes answer 503 | the API root, such as `https://api.openai.com/v1` |
+/// | `UPSTREAM_API_KEY` | unset | sent as `Authorization: Bearer`; never logged |
+/// | `UPSTREAM_DIALECT` | `assistants` | `assistants` or `responses`: where new threads go |
+/// | `UPSTREAM_ORGANIZATION`, `UPSTREAM_PROJECT` | unset | `OpenAI-Organization` / `OpenAI-Project` |
+/// | `UPSTREAM_TIMEOUT_MS` | `60000` | total time of one upstream call, retries included per attempt |
+/// | `ASSISTANT_ID` | unset | the assistant runs use when the client names none |
+/// | `ASSISTANT_ALLOWLIST` | empty | comma-separated further assistants clients may name |
+public struct UpstreamSettings: Sendable, Equatable {
+    public var baseURL: String?
+    public var apiKey: String?
+    public var dialect: DialectKind = .assistants
+    public var organization: String?
+    public var project: String?
+    public var timeout: Duration = .seconds(60)
+    public var defaultAssistantID: String?
+    public var allowedAssistantIDs: [String] = []
+
+    public init() {}
+
+    public static func resolve(environment: [String: String]) throws(ConfigurationError) -> UpstreamSettings {
+        var settings = UpstreamSettings()
+        if let url = nonEmpty(environment["UPSTREAM_BASE_URL"]) {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw ConfigurationError(setting: "UPSTREAM_BASE_URL", "must start with http:// or https://")
+            }
+            settings.baseURL = url
+        }
+        settings.apiKey = nonEmpty(environment["UPSTREAM_API_KEY"])
+        if let dialect = nonEmpty(environment["UPSTREAM_DIALECT"]) {
+            guard let kind = DialectKind(rawValue: dialect) else {
+                throw ConfigurationError(setting: "UPSTREAM_DIALECT", "'\(dialect)' is not 'assistants' or 'responses'")
+            }
+            settings.dialect = kind
+        }
+        settings.organization = nonEmpty(environment["UPSTREAM_ORGANIZATION"])
+        settings.project = nonEmpty(environment["UPSTREAM_PROJECT"])
+        if let timeout = nonEmpty(environment["UPSTREAM_TIMEOUT_MS"]) {
+            settings.timeout = .milliseconds(
+                try ServeConfiguration.integer(timeout, setting: "UPSTREAM_TIMEOUT_MS", range: 100...3_600_000))
+        }
+        settings.defaultAssistantID = nonEmpty(environment["ASSISTANT_ID"])
+        if let list = nonEmpty(environment["ASSISTANT_ALLOWLIST"]) {
+            settings.allowedAssistantIDs = list.split(separator: ",").map { String(String($0).trimmingCharacters(in: " ")) }.filter { !$0.isEmpty }
+        }
+        return settings
+    }
+
+    /// The gateway's view of these settings.
+    public var gatewayConfiguration: GatewayConfiguration {
+        GatewayConfiguration(
+            defaultAssistantID: defaultAssistantID, allowedAssistantIDs: allowedAssistantIDs, defaultDialect: dialect)
+    }
+
+    private static func nonEmpty(_ value: String?) -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        return value
+    }
+}
