@@ -157,7 +157,7 @@ let package = Package(
             name: "ThreadgateAppTests",
             dependencies: [
                 "ThreadgateApp", "HTTP1", "EventLoop", "HTTPRouting", "JSON", "Postgres", "TestSupport",
-                "DatabaseTestSupport",
+                "DatabaseTestSupport", "Auth", "Simulator",
             ],
             swiftSettings: strict
         ),

@@ -28,10 +28,19 @@ struct ClientError: Error, CustomStringConvertible {
 /// `GET path` on 127.0.0.1:`port` with `Connection: close`, on a thread of its own (so the
 /// blocking socket never holds a cooperative thread), with 10-second socket timeouts.
 func get(_ path: String, port: Int) async throws -> TestResponse {
-    try await onThread { try blockingGet(path, port: port) }
+    try await send("GET", path, port: port)
 }
 
-private func blockingGet(_ path: String, port: Int) throws -> TestResponse {
+/// Any request on 127.0.0.1:`port` (`Connection: close`), with `headers` and a body.
+func send(
+    _ method: String, _ path: String, port: Int, headers: [(String, String)] = [], body: [UInt8] = []
+) async throws -> TestResponse {
+    try await onThread { try blockingRequest(method, path, port: port, headers: headers, body: body) }
+}
+
+private func blockingRequest(
+    _ method: String, _ path: String, port: Int, headers: [(String, String)], body: [UInt8]
+) throws -> TestResponse {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw ClientError(description: "socket: errno \(errno)") }
     defer { close(fd) }
@@ -48,7 +57,10 @@ private func blockingGet(_ path: String, port: Int) throws -> TestResponse {
         }
     }
     guard connected == 0 else { throw ClientError(description: "connect to \(port): errno \(errno)") }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+    var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    for (name, value) in headers { head += "\(name): \(value)\r\n" }
+    if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
+    let request = Array((head + "\r\n").utf8) + body
     var sent = 0
     while sent < request.count {
         let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
