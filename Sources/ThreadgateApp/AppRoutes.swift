@@ -8,6 +8,7 @@ enum AppRoutes {
         let routes = RouterBuilder()
         HealthRoutes.register(on: routes)
         ReadinessRoutes.register(on: routes, readiness: services.readiness)
+        OpenAPIRoutes.register(on: routes)
         if services.benchRoutes, let database = services.database {
             BenchRoutes.register(on: routes, database: database)
         }
