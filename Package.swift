@@ -157,7 +157,7 @@ let package = Package(
             name: "ThreadgateAppTests",
             dependencies: [
                 "ThreadgateApp", "HTTP1", "EventLoop", "HTTPRouting", "JSON", "Postgres", "TestSupport",
-                "DatabaseTestSupport", "Auth", "Simulator",
+                "DatabaseTestSupport", "Auth", "Simulator", "Gateway",
             ],
             swiftSettings: strict
         ),

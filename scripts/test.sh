@@ -19,7 +19,8 @@
 #   asan       swift test --sanitize=address      (scratch path .build-asan)
 #   tsan       swift test --sanitize=thread       (scratch path .build-tsan)
 #   fuzz       scripts/fuzz.sh SECONDS            libFuzzer over the request path
-#   contract   tests/contract/run.sh              the openai Python SDK against `threadgate simulate`
+#   contract   tests/contract/run.sh              the openai Python SDK against `threadgate simulate`;
+#                                                 openapi/openapi.json validated (openapi-spec-validator)
 #   e2e        scripts/e2e.sh                     black-box checks of the real binary
 #   deploy     scripts/check-deploy.sh            release build (incremental in .build-release)
 #                                                 and the deploy/ files validated offline

@@ -7,7 +7,9 @@ extension Gateway {
     func registerAdminRoutes(on routes: RouteGroup) {
         routes.get("/users") { request in try await self.listUsers(request) }
         routes.get("/users/{user_id}/threads") { request in
-            try await self.threadList(owner: try request.requireParameter("user_id"), request, includeOwner: true)
+            let subject = try request.requireParameter("user_id")
+            guard try await self.userStore.exists(subject) else { throw Self.userNotFound(subject) }
+            return try await self.threadList(owner: subject, request, includeOwner: true)
         }
         routes.get("/users/{user_id}/usage") { request in try await self.userUsage(request) }
         routes.delete("/users/{user_id}") { request in try await self.deleteUser(request) }

@@ -26,17 +26,24 @@ public struct AuthenticationFailure: Error, Sendable {
     public var message: String
     /// The `WWW-Authenticate` challenge (RFC 6750).
     public var challenge: String
+    /// The stable error code, such as `expired` or `missing_token`.
+    public var code: String
     /// For logs only.
     public var detail: String?
+    /// The keys to check tokens with could not be loaded: a 503, not the client's fault.
+    public var keysUnavailable: Bool
 
-    public init(message: String, challenge: String, detail: String? = nil) {
+    public init(message: String, challenge: String, code: String = "unauthorized", detail: String? = nil, keysUnavailable: Bool = false) {
         self.message = message
         self.challenge = challenge
+        self.code = code
         self.detail = detail
+        self.keysUnavailable = keysUnavailable
     }
 
     var apiError: APIError {
-        var error = APIError.unauthorized(message: message, challenge: challenge)
+        if keysUnavailable { return .serviceUnavailable(retryAfter: 5, debugDetail: detail) }
+        var error = APIError.unauthorized(message: message, challenge: challenge, code: APIError.Code(code))
         error.debugDetail = detail
         return error
     }

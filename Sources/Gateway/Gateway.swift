@@ -44,7 +44,7 @@ public final class Gateway: Sendable {
     let assistantCatalog: AssistantCatalog
 
     public init(
-        database: @escaping @Sendable () -> PostgresPool, dialects: UpstreamDialects, authenticator: any CallerAuthenticator,
+        database: @escaping @Sendable () throws(APIError) -> PostgresPool, dialects: UpstreamDialects, authenticator: any CallerAuthenticator,
         configuration: GatewayConfiguration
     ) {
         self.dialects = dialects
@@ -136,6 +136,13 @@ public final class Gateway: Sendable {
         guard let value = request.query[name] else { return nil }
         guard !value.isEmpty else { throw .invalidParameter(name, message: "Invalid '\(name)': expected a non-empty id.") }
         return value
+    }
+
+    /// Refuses a body naming a field the route does not know, as the upstream does.
+    static func rejectUnknownFields(_ body: JSONObject, allowed: Set<String>) throws(APIError) {
+        for key in body.keys where !allowed.contains(key) {
+            throw .invalidParameter(key, message: "Unrecognized request argument supplied: \(key)")
+        }
     }
 
     /// The JSON object body, `{}` when the body is empty.

@@ -24,12 +24,15 @@ extension Gateway {
     func createMessage(_ request: RoutedRequest) async throws -> HTTPResponse {
         let thread = try await ownedThread(request)
         let body = try request.decodeJSONObject()
+        try Self.rejectUnknownFields(body, allowed: Self.messageFields)
         let message = try await upstream(thread) { dialect throws(UpstreamAPIError) in
             try await dialect.createMessage(threadID: thread.upstreamThreadID, body: body, context: context(request))
         }
         try await threads.touchActivity(thread.id)
         return .json(.object(try present(message, of: thread, kind: "message")))
     }
+
+    static let messageFields: Set<String> = ["role", "content", "attachments", "metadata"]
 
     /// A page of `thread`'s messages (`limit`, `order`, `after`, `before`, `run_id`).
     func listMessages(of thread: ThreadRecord, _ request: RoutedRequest) async throws -> HTTPResponse {

@@ -33,6 +33,7 @@ extension Gateway {
         }
         routes.post("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs") { request in
             let body = try request.decodeJSONObject()
+            try Self.rejectUnknownFields(body, allowed: ["tool_outputs", "stream"])
             if body["stream"]?.boolValue == true { throw Self.streamingUnsupported }
             return try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
                 try await dialect.submitToolOutputs(
@@ -68,6 +69,7 @@ extension Gateway {
     func createRun(_ request: RoutedRequest) async throws -> HTTPResponse {
         let thread = try await ownedThread(request)
         var body = try Self.objectBody(request)
+        try Self.rejectUnknownFields(body, allowed: Self.runFields)
         if body["stream"]?.boolValue == true { throw Self.streamingUnsupported }
         body["assistant_id"] = .string(try assistantForRun(body["assistant_id"]))
         let run = try await upstream(thread) { dialect throws(UpstreamAPIError) in
@@ -77,6 +79,13 @@ extension Gateway {
         try await threads.touchActivity(thread.id)
         return .json(.object(try present(run.object, of: thread, kind: "run")))
     }
+
+    /// What a run request may carry; the rest of the upstream's run options stay server-side.
+    static let runFields: Set<String> = [
+        "assistant_id", "instructions", "additional_instructions", "additional_messages", "metadata", "tools", "model",
+        "temperature", "top_p", "max_prompt_tokens", "max_completion_tokens", "truncation_strategy", "tool_choice",
+        "parallel_tool_calls", "response_format", "stream",
+    ]
 
     /// The assistant a run uses: the one named if the gateway allows it, else the default.
     func assistantForRun(_ value: JSONValue?) throws(APIError) -> String {

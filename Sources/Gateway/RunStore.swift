@@ -1,3 +1,4 @@
+import HTTPRouting
 import JSON
 import Postgres
 import UpstreamAPI
@@ -5,7 +6,7 @@ import UpstreamAPI
 /// The `runs` table: every run created through threadgate, for usage reports (and, for
 /// ask-and-wait, turn order).
 struct RunStore: Sendable {
-    let database: @Sendable () -> PostgresPool
+    let database: @Sendable () throws(APIError) -> PostgresPool
 
     /// Records a run just created (or updates it when seen again).
     func record(_ run: UpstreamRun, threadID: String, idempotencyKey: String?) async throws {

@@ -19,6 +19,7 @@ extension Gateway {
     func createThread(_ request: RoutedRequest) async throws -> HTTPResponse {
         let caller = try request.caller
         let body = try Self.objectBody(request)
+        try Self.rejectUnknownFields(body, allowed: ["metadata", "title", "messages"])
         let metadata = try ThreadMetadata.clientMetadata(body["metadata"]) ?? [:]
         let title: String?
         switch try ThreadMetadata.title(body["title"]) {
@@ -31,9 +32,6 @@ extension Gateway {
                 throw APIError.invalidParameter("messages", message: "Invalid type for 'messages': expected an array.")
             }
             messages = array
-        }
-        if let resources = body["tool_resources"], resources != .null {
-            throw APIError.invalidParameter("tool_resources", message: "'tool_resources' is not supported by this gateway.")
         }
         let id = Identifier.make(prefix: "thr_")
         let kind = configuration.defaultDialect
@@ -86,6 +84,7 @@ extension Gateway {
     func modifyThread(_ request: RoutedRequest) async throws -> HTTPResponse {
         let thread = try await ownedThread(request)
         let body = try Self.objectBody(request)
+        try Self.rejectUnknownFields(body, allowed: ["metadata", "title"])
         let metadata = try ThreadMetadata.clientMetadata(body["metadata"])
         let title = try ThreadMetadata.title(body["title"])
         if let metadata {

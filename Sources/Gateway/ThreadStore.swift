@@ -1,3 +1,4 @@
+import HTTPRouting
 import JSON
 import Postgres
 import UpstreamAPI
@@ -9,7 +10,7 @@ import UpstreamAPI
 /// thread to the front, so a thread active during paging can appear on two pages — the
 /// price of "most recent activity first" without a snapshot.
 struct ThreadStore: Sendable {
-    let database: @Sendable () -> PostgresPool
+    let database: @Sendable () throws(APIError) -> PostgresPool
 
     /// Inserts a thread created upstream; the owner row is made sure of in the same transaction.
     func insert(_ record: ThreadRecord, ownerIsAdmin: Bool) async throws -> ThreadRecord {
@@ -56,7 +57,7 @@ struct ThreadStore: Sendable {
     /// One page of `owner`'s live threads and whether more follow in that direction.
     /// - Throws: `ThreadStore.UnknownCursor` when `after`/`before` is not one of the owner's threads.
     func list(owner: String, limit: Int, after: String?, before: String?) async throws -> (threads: [ThreadRecord], hasMore: Bool) {
-        let pool = database()
+        let pool = try database()
         let rows: PostgresRows
         if let cursor = after ?? before {
             let known = try await pool.query(PostgresQuery(

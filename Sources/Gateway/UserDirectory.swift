@@ -1,16 +1,17 @@
+import HTTPRouting
 import EventLoop
 import Postgres
 
 /// Users on first sight and their last-seen time, written at most once per
 /// `lastSeenInterval` per user and process so a busy user costs no write per request.
 final class UserDirectory: Sendable {
-    private let database: @Sendable () -> PostgresPool
+    private let database: @Sendable () throws(APIError) -> PostgresPool
     private let interval: UInt64
     /// Subject → monotonic time of the last write, and the role written then.
     private let recent = LockedValue<[String: (at: UInt64, isAdmin: Bool)]>([:])
     private static let maxRemembered = 100_000
 
-    init(database: @escaping @Sendable () -> PostgresPool, lastSeenInterval: Duration) {
+    init(database: @escaping @Sendable () throws(APIError) -> PostgresPool, lastSeenInterval: Duration) {
         self.database = database
         let (seconds, attoseconds) = lastSeenInterval.components
         interval = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)

@@ -1,8 +1,9 @@
+import HTTPRouting
 import Postgres
 
 /// The admin's view of `users`.
 struct UserStore: Sendable {
-    let database: @Sendable () -> PostgresPool
+    let database: @Sendable () throws(APIError) -> PostgresPool
 
     struct UserSummary {
         var subject: String
@@ -33,7 +34,7 @@ struct UserStore: Sendable {
     }
 
     func exists(_ subject: String) async throws -> Bool {
-        try await !database().query(PostgresQuery("SELECT 1 FROM users WHERE subject = $1", subject)).isEmpty
+        try await !(try database()).query(PostgresQuery("SELECT 1 FROM users WHERE subject = $1", subject)).isEmpty
     }
 
     /// Removes the user row (their remaining thread rows and runs go by cascade).

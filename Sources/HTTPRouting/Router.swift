@@ -19,12 +19,16 @@ public struct Router: HTTPResponder {
     private let root: RouteNode
     private let onUnexpectedError: (@Sendable (any Error, RoutedRequest) -> Void)?
 
-    /// Every registered route's template (`METHOD /pattern`), in registration order.
-    public let routeTemplates: [String]
+    /// Every registered route (method and full pattern), in registration order; read-only, for
+    /// checks such as comparing the table with the OpenAPI document.
+    public let routes: [RegisteredRoute]
 
-    init(root: RouteNode, templates: [String], onUnexpectedError: (@Sendable (any Error, RoutedRequest) -> Void)?) {
+    /// Every registered route's template (`METHOD /pattern`), in registration order.
+    public var routeTemplates: [String] { routes.map(\.description) }
+
+    init(root: RouteNode, routes: [RegisteredRoute], onUnexpectedError: (@Sendable (any Error, RoutedRequest) -> Void)?) {
         self.root = root
-        self.routeTemplates = templates
+        self.routes = routes
         self.onUnexpectedError = onUnexpectedError
     }
 

@@ -41,6 +41,9 @@ public final class RouterBuilder: RouteRegistrar {
 
     /// The immutable router for the routes registered so far.
     public func build() -> Router {
-        Router(root: RouteNode.build(definitions), templates: definitions.map(\.template), onUnexpectedError: onUnexpectedError)
+        Router(
+            root: RouteNode.build(definitions),
+            routes: definitions.map { RegisteredRoute(method: $0.method, pattern: $0.pattern.text) },
+            onUnexpectedError: onUnexpectedError)
     }
 }

@@ -8,7 +8,8 @@ enum AppRoutes {
         let routes = RouterBuilder()
         HealthRoutes.register(on: routes)
         ReadinessRoutes.register(on: routes, readiness: services.readiness)
-        services.gateway?.register(on: routes)
+        OpenAPIRoutes.register(on: routes)
+        services.gateway.register(on: routes)
         if services.benchRoutes, let database = services.database {
             BenchRoutes.register(on: routes, database: database)
         }

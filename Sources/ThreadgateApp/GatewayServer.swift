@@ -3,6 +3,7 @@ public import Logging
 import Auth
 import Gateway
 import HTTP1
+import HTTPRouting
 import Postgres
 import UpstreamHTTP
 
@@ -70,11 +71,9 @@ public final class GatewayServer: Sendable {
                 pools?.warmUp(logger: logger)
             }
             let authenticator = try await makeAuthenticator(config.auth, http: upstream.currentClient, logger: logger)
-            let gateway = pools.map { pools in
-                Gateway(
-                    database: { pools.current }, dialects: upstream.dialects, authenticator: authenticator,
-                    configuration: config.upstream.gatewayConfiguration)
-            }
+            let gateway = AppServices.makeGateway(
+                database: pools, dialects: upstream.dialects, authenticator: authenticator,
+                configuration: config.upstream.gatewayConfiguration)
             let services = AppServices(
                 database: pools,
                 readiness: Readiness(database: pools, migrator: migrator, settings: readiness, logger: logger),
@@ -92,6 +91,11 @@ public final class GatewayServer: Sendable {
             throw error
         }
     }
+
+    /// The answer of database-backed routes when `DATABASE_URL` is not set.
+    static let noDatabase = APIError(
+        status: .serviceUnavailable, type: .server, code: APIError.Code("database_not_configured"),
+        message: "The gateway has no database configured.")
 
     /// Stops accepting, lets in-flight requests finish within `gracePeriod`, closes the database
     /// pools, then stops the loops. Returns when every loop thread has ended.

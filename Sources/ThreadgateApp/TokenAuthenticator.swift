@@ -10,7 +10,9 @@ struct TokenAuthenticator: CallerAuthenticator {
             let principal = try await verifier.verify(authorizationHeader: authorizationHeader)
             return Caller(subject: principal.subject, isAdmin: principal.isAdmin)
         } catch {
-            throw AuthenticationFailure(message: error.message, challenge: error.wwwAuthenticate, detail: error.detail)
+            throw AuthenticationFailure(
+                message: error.message, challenge: error.wwwAuthenticate, code: error.code.name, detail: error.detail,
+                keysUnavailable: error.kind == .keysUnavailable)
         }
     }
 }
@@ -20,6 +22,6 @@ struct UnconfiguredAuthenticator: CallerAuthenticator {
     func authenticate(authorizationHeader: String?) async throws(AuthenticationFailure) -> Caller {
         throw AuthenticationFailure(
             message: "This gateway has no token verification configured (AUTH_JWT_SECRET, AUTH_JWKS_FILE or AUTH_JWKS_URL).",
-            challenge: "Bearer realm=\"threadgate\"")
+            challenge: "Bearer realm=\"threadgate\"", code: "authentication_not_configured")
     }
 }

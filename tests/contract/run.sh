@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Contract test: the official `openai` Python SDK (PyPI) against `threadgate simulate`.
+# Contract test: the official `openai` Python SDK (PyPI) against `threadgate simulate`, and
+# openapi/openapi.json checked by openapi-spec-validator (PyPI) and served by `threadgate serve`.
 #
 #   tests/contract/run.sh            # builds threadgate, prepares the venv, runs pytest
 #
 # The venv lives in .build-venv/contract (ignored by git through `.build-*/`). The SDK version is
 # pinned to one that still ships `client.beta.threads` with `create_and_poll`, `stream` and
-# `submit_tool_outputs_and_poll` (ASSISTANTS-V2-NOTES §10); override with OPENAI_VERSION.
+# `submit_tool_outputs_and_poll` (ASSISTANTS-V2-NOTES §10); override with OPENAI_VERSION
+# (openapi-spec-validator with OPENAPI_SPEC_VALIDATOR_VERSION).
 # THREADGATE_BIN skips the build and uses that binary. Ends with pytest's summary line.
 set -euo pipefail
 
@@ -18,6 +20,7 @@ fi
 
 openai_version="${OPENAI_VERSION:-3.51.0}"
 pytest_spec="${PYTEST_SPEC:-pytest>=8,<9}"
+validator_version="${OPENAPI_SPEC_VALIDATOR_VERSION:-0.9.0}"
 venv="$repo_root/.build-venv/contract"
 python="${PYTHON:-python3}"
 
@@ -26,9 +29,12 @@ if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
 installed=$("$venv/bin/python" -c 'import openai; print(openai.__version__)' 2>/dev/null || true)
-if [ "$installed" != "$openai_version" ] || ! "$venv/bin/python" -c 'import pytest' 2>/dev/null; then
-    echo "contract: installing openai==$openai_version and $pytest_spec"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "openai==$openai_version" "$pytest_spec"
+validator_installed=$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("openapi-spec-validator"))' 2>/dev/null || true)
+if [ "$installed" != "$openai_version" ] || [ "$validator_installed" != "$validator_version" ] \
+    || ! "$venv/bin/python" -c 'import pytest' 2>/dev/null; then
+    echo "contract: installing openai==$openai_version, openapi-spec-validator==$validator_version and $pytest_spec"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "openai==$openai_version" \
+        "openapi-spec-validator==$validator_version" "$pytest_spec"
 fi
 
 if [ -z "${THREADGATE_BIN:-}" ]; then
@@ -40,4 +46,4 @@ export THREADGATE_BIN
 
 echo "contract: openai $("$venv/bin/python" -c 'import openai; print(openai.__version__)') against $THREADGATE_BIN"
 exec timeout --kill-after=10 300 "$venv/bin/python" -m pytest -p no:cacheprovider -q -ra -W ignore::DeprecationWarning \
-    "$repo_root/tests/contract/test_simulator_sdk.py"
+    "$repo_root/tests/contract/test_simulator_sdk.py" "$repo_root/tests/contract/test_openapi_document.py"
