@@ -72,7 +72,9 @@ func withGatewayStack(
                 "UPSTREAM_BASE_URL": "http://127.0.0.1:\(simulator.port)/v1", "UPSTREAM_API_KEY": GatewayStack.upstreamKey,
                 "ASSISTANT_ID": "asst_default", "ASSISTANT_ALLOWLIST": "asst_tools", "AUTH_JWT_SECRET": GatewayStack.secret,
             ]
-            environment.merge(extra) { $1 }
+            for (name, value) in extra {  // an empty value removes the default
+                environment[name] = value.isEmpty ? nil : value
+            }
             let config = try testConfiguration(databaseURL: database.url, environment: environment)
             guard let auth = config.auth else { throw ClientError(description: "no auth configuration") }
             try await withGateway(config) { port in
@@ -85,5 +87,13 @@ func withGatewayStack(
         try await onThread { EventLoop.shutdownAndJoin([loop]) }
         #expect(loop.closeStatus == 0)
         if let failure { throw failure }
+    }
+}
+
+/// Tokens for gateways started without the full stack.
+enum TokenMinterShortcut {
+    static func token(secret: String, user: String, admin: Bool = false) throws -> String {
+        try TokenMinter.mintHS256(
+            subject: user, admin: admin, ttl: .seconds(600), configuration: AuthConfiguration(hmacSecret: secret))
     }
 }
