@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Contract test: the official `openai` Python SDK (PyPI) against `threadgate simulate`.
+# Contract test: the official `openai` Python SDK (PyPI) against `threadgate simulate`: the
+# Assistants v2 side (test_simulator_sdk.py) and the Responses + Conversations side
+# (test_simulator_responses_sdk.py); every tests/contract/test_simulator_*.py runs.
 #
 #   tests/contract/run.sh            # builds threadgate, prepares the venv, runs pytest
 #
@@ -40,4 +42,4 @@ export THREADGATE_BIN
 
 echo "contract: openai $("$venv/bin/python" -c 'import openai; print(openai.__version__)') against $THREADGATE_BIN"
 exec timeout --kill-after=10 300 "$venv/bin/python" -m pytest -p no:cacheprovider -q -ra -W ignore::DeprecationWarning \
-    "$repo_root/tests/contract/test_simulator_sdk.py"
+    "$repo_root"/tests/contract/test_simulator_*.py
