@@ -171,7 +171,7 @@ enum FileBytes {
     }
 }
 
-/// Runs `threadgate simulate`: the Assistants v2 simulator on its own loops until SIGTERM or
+/// Runs `threadgate simulate`: the Assistants v2 + Responses/Conversations simulator on its own loops until SIGTERM or
 /// SIGINT, with JSON access logs like `serve`.
 public enum SimulateRuntime {
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests and streams finish within

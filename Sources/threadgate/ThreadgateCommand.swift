@@ -73,10 +73,10 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// `threadgate simulate`: run the Assistants v2 upstream simulator.
+/// `threadgate simulate`: run the upstream simulator (Assistants v2 and Responses + Conversations).
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the Assistants v2 upstream simulator (state in memory) under /v1.",
+        abstract: "Run the upstream simulator (Assistants v2 and Responses + Conversations, state in memory) under /v1.",
         discussion: """
             Clients must send Authorization: Bearer KEY with KEY from --api-key or UPSTREAM_API_KEY; without either \
             the simulator refuses to start. Assistants asst_default (echo) and asst_tools (get_weather, get_time) \

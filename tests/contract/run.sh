@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Contract test: the official `openai` Python SDK (PyPI) against `threadgate simulate`, and
-# openapi/openapi.json checked by openapi-spec-validator (PyPI) and served by `threadgate serve`.
+# Contract test: the official `openai` Python SDK (PyPI) against `threadgate simulate` (the
+# Assistants v2 side in test_simulator_sdk.py, Responses + Conversations in
+# test_simulator_responses_sdk.py), and openapi/openapi.json checked by openapi-spec-validator
+# (PyPI) and served by `threadgate serve`. Every tests/contract/test_*.py runs.
 #
 #   tests/contract/run.sh            # builds threadgate, prepares the venv, runs pytest
 #
@@ -46,4 +48,4 @@ export THREADGATE_BIN
 
 echo "contract: openai $("$venv/bin/python" -c 'import openai; print(openai.__version__)') against $THREADGATE_BIN"
 exec timeout --kill-after=10 300 "$venv/bin/python" -m pytest -p no:cacheprovider -q -ra -W ignore::DeprecationWarning \
-    "$repo_root/tests/contract/test_simulator_sdk.py" "$repo_root/tests/contract/test_openapi_document.py"
+    "$repo_root"/tests/contract/test_*.py

@@ -1,13 +1,10 @@
 """Contract test: the official `openai` SDK drives `threadgate simulate` end to end.
 
 Run with tests/contract/run.sh, which prepares the venv and the binary and sets THREADGATE_BIN.
-The simulator is started once on a free loopback port and stopped by pid at the end.
+The simulator is started once per session by the `simulator` fixture in conftest.py.
 """
 
 import json
-import os
-import signal
-import subprocess
 import time
 import warnings
 
@@ -18,29 +15,6 @@ from openai import AssistantEventHandler, OpenAI
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 API_KEY = "sk-contract-test-key-0123456789"
-
-
-@pytest.fixture(scope="session")
-def simulator():
-    binary = os.environ.get("THREADGATE_BIN", ".build/debug/threadgate")
-    env = dict(os.environ, UPSTREAM_API_KEY=API_KEY, LOG_LEVEL="info")
-    process = subprocess.Popen(
-        [binary, "simulate", "--port", "0", "--run-queued-ms", "20", "--run-duration-ms", "120",
-         "--poll-after-ms", "20", "--seed", "4242"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
-    try:
-        line = process.stdout.readline()
-        started = json.loads(line)
-        assert started["msg"] == "simulator listening", line
-        yield started["base_url"]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0
 
 
 @pytest.fixture(scope="session")

@@ -252,7 +252,7 @@ public struct RunLifecycle: Sendable, Hashable {
 
     /// Chunk `index` of a reply between `from` and `until`: evenly spaced, the last one
     /// strictly before the end so the completion follows it.
-    static func chunkTime(from: Int64, until: Int64, index: Int) -> Int64 {
-        from + (until - from) * Int64(index + 1) / Int64(replyChunks + 1)
+    static func chunkTime(from: Int64, until: Int64, index: Int, count: Int = replyChunks) -> Int64 {
+        from + (until - from) * Int64(index + 1) / Int64(count + 1)
     }
 }

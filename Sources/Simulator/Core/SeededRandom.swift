@@ -37,6 +37,10 @@ public struct IDGenerator: Sendable {
         case run = "run"
         case step = "step"
         case call = "call"
+        case conversation = "conv"
+        case response = "resp"
+        case functionCall = "fc"
+        case functionCallOutput = "fco"
     }
 
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)

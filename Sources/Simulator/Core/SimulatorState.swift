@@ -17,6 +17,10 @@ public struct SimulatorState: Sendable {
     var ids: IDGenerator
     var assistants: [AssistantRecord] = []
     var threads: [String: ThreadRecord] = [:]
+    var conversations: [String: ConversationRecord] = [:]
+    var responses: [String: ResponseRecord] = [:]
+    /// The function name of every `call_id` a response produced (for tool-output replies).
+    var functionCallNames: [String: String] = [:]
     public internal(set) var counters = SimulatorCounters()
 
     /// A state holding the two default assistants (`asst_default`, `asst_tools`), created at `now`.
@@ -48,6 +52,9 @@ public struct SimulatorState: Sendable {
         for threadID in threads.keys where threads[threadID]!.activeRunID != nil {
             try? advanceThread(threadID, now: now)
         }
+        for responseID in responses.keys where !responses[responseID]!.status.isTerminal {
+            advanceResponse(responseID, now: now)
+        }
     }
 
     /// The status of a run, for tests and stats; nil when unknown.
@@ -57,11 +64,13 @@ public struct SimulatorState: Sendable {
         return thread.runs[index].status
     }
 
-    /// The earliest instant at which some active run changes; nil when none is active.
+    /// The earliest instant at which some active run or response changes; nil when none is active.
     public var nextDeadline: Int64? {
-        threads.values.compactMap { thread in
+        let runs = threads.values.compactMap { thread in
             thread.activeRunID.flatMap { id in thread.runIndex(id).flatMap { thread.runs[$0].lifecycle.nextDeadline } }
-        }.min()
+        }
+        let responses = responses.values.compactMap(\.lifecycle.nextDeadline)
+        return (runs + responses).min()
     }
 }
 
@@ -77,6 +86,12 @@ public struct SimulatorCounters: Sendable, Hashable {
     public var runActiveRunRejections = 0
     public var toolOutputsSubmitted = 0
     public var runsCancelled = 0
+    public var conversationsCreated = 0
+    public var conversationItemsCreated = 0
+    public var responsesCreated = 0
+    public var responsesCancelled = 0
+    /// 400 "Another response is already in progress for conversation …" answers.
+    public var conversationBusyRejections = 0
 
     public var json: JSONValue {
         [
@@ -88,6 +103,10 @@ public struct SimulatorCounters: Sendable, Hashable {
                 "add_message": .int(Int64(runActiveMessageRejections)),
                 "create_run": .int(Int64(runActiveRunRejections)),
             ],
+            "conversations_created": .int(Int64(conversationsCreated)),
+            "conversation_items_created": .int(Int64(conversationItemsCreated)),
+            "responses_created": .int(Int64(responsesCreated)), "response_cancel_requests": .int(Int64(responsesCancelled)),
+            "conversation_busy_400": .int(Int64(conversationBusyRejections)),
         ]
     }
 }

@@ -4,7 +4,8 @@ import HTTPRouting
 import JSON
 
 /// The simulator's route table: the Assistants v2 API under `/v1` (behind faults, the API
-/// key and the `OpenAI-Beta` check) and `/v1/_simulator/stats` (none of those).
+/// key and the `OpenAI-Beta` check), the Responses + Conversations API under `/v1` (faults
+/// and the key) and `/v1/_simulator/stats` (none of those).
 struct SimulatorRoutes {
     let engine: SimulatorEngine
     let stats: SimulatorStats
@@ -14,16 +15,20 @@ struct SimulatorRoutes {
     func build() -> Router {
         let routes = RouterBuilder()
         registerStats(on: routes)
-        var middleware: [any Middleware] = [
+        let common: [any Middleware] = [
             FaultMiddleware(injector: injector, stats: stats, loop: engine.loop),
             APIKeyMiddleware(apiKey: configuration.apiKey),
         ]
-        if configuration.requireBetaHeader { middleware.append(BetaHeaderMiddleware()) }
-        let v1 = routes.group("/v1", middleware: middleware)
+        var assistantsMiddleware = common
+        if configuration.requireBetaHeader { assistantsMiddleware.append(BetaHeaderMiddleware()) }
+        let v1 = routes.group("/v1", middleware: assistantsMiddleware)
         registerAssistants(on: v1)
         registerThreads(on: v1)
         registerMessages(on: v1)
         registerRuns(on: v1)
+        let responsesV1 = routes.group("/v1", middleware: common)
+        registerConversations(on: responsesV1)
+        registerResponses(on: responsesV1)
         return routes.build()
     }
 
