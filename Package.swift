@@ -24,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         // Already in the graph through jwt-kit (same URL and range): HMAC for minting, SHA-256 for the cache.
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
@@ -73,7 +74,10 @@ let package = Package(
         // to `UpstreamAPI`'s protocol only, never to one dialect or to the simulator.
         .target(
             name: "Gateway",
-            dependencies: ["EventLoop", "HTTP1", "HTTPRouting", "JSON", "Postgres", "UpstreamAPI"],
+            dependencies: [
+                "EventLoop", "HTTP1", "HTTPRouting", "JSON", "Postgres", "UpstreamAPI",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         // The application: configuration, logging, the servers it runs.

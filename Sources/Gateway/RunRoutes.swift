@@ -34,6 +34,7 @@ extension Gateway {
         routes.post("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs") { request in
             let body = try request.decodeJSONObject()
             try Self.rejectUnknownFields(body, allowed: ["tool_outputs", "stream"])
+            if request.query["wait_ms"] != nil { return try await self.submitAndWait(request, body: body) }
             if body["stream"]?.boolValue == true { throw Self.streamingUnsupported }
             return try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
                 try await dialect.submitToolOutputs(
@@ -72,10 +73,18 @@ extension Gateway {
         try Self.rejectUnknownFields(body, allowed: Self.runFields)
         if body["stream"]?.boolValue == true { throw Self.streamingUnsupported }
         body["assistant_id"] = .string(try assistantForRun(body["assistant_id"]))
-        let run = try await upstream(thread) { dialect throws(UpstreamAPIError) in
-            try await dialect.createRun(threadID: thread.upstreamThreadID, body: body, context: context(request))
+        let marker = try await takeTurn(thread, until: .now, request)
+        let run: UpstreamRun
+        do {
+            run = try await upstream(thread) { dialect throws(UpstreamAPIError) in
+                try await dialect.createRun(threadID: thread.upstreamThreadID, body: body, context: context(request))
+            }
+        } catch {
+            try? await turns.release(thread.id, holder: marker)
+            throw error
         }
-        try await runs.record(run, threadID: thread.id, idempotencyKey: nil)
+        try await turns.replace(thread.id, current: marker, next: run.id, lease: configuration.ask.runLease)
+        try await runs.record(run, threadID: thread.id, idempotencyKey: request.headers["idempotency-key"])
         try await threads.touchActivity(thread.id)
         return .json(.object(try present(run.object, of: thread, kind: "run")))
     }
@@ -118,7 +127,7 @@ extension Gateway {
         let run = try await upstream(thread) { dialect throws(UpstreamAPIError) in try await call(dialect, thread, runID) }
         let object = try present(run.object, of: thread, kind: "run")
         if run.status != .queued, run.status != .inProgress {
-            try await runs.update(run, threadID: thread.id)
+            try await observed(run, of: thread)
         }
         return .json(.object(object))
     }

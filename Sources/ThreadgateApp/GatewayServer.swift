@@ -25,9 +25,13 @@ public final class GatewayServer: Sendable {
     private let server: HTTPServer
     private let database: DatabasePools?
     private let upstream: UpstreamClients
+    private let gateway: Gateway
     static let poolCloseLimit: Duration = .seconds(3)
 
-    private init(port: Int, loops: [EventLoop], server: HTTPServer, database: DatabasePools?, upstream: UpstreamClients) {
+    private init(
+        port: Int, loops: [EventLoop], server: HTTPServer, database: DatabasePools?, upstream: UpstreamClients, gateway: Gateway
+    ) {
+        self.gateway = gateway
         self.port = port
         self.loops = loops
         self.server = server
@@ -83,7 +87,8 @@ public final class GatewayServer: Sendable {
                 configuration: ServeRuntime.httpConfiguration(config, logger: logger),
                 responder: AppRoutes.make(services),
                 loops: loops)
-            return GatewayServer(port: server.port, loops: loops, server: server, database: pools, upstream: upstream)
+            return GatewayServer(
+                port: server.port, loops: loops, server: server, database: pools, upstream: upstream, gateway: gateway)
         } catch {
             await pools?.close()
             await upstream.shutdown()
@@ -105,6 +110,7 @@ public final class GatewayServer: Sendable {
     /// name still being resolved, or a connection a request still holds, can delay it: after
     /// `poolCloseLimit` the loops stop anyway, and their shutdown closes what is left.
     public func stop(gracePeriod: Duration) async {
+        gateway.beginDraining()  // waiting asks answer 202 with their run id
         await server.shutdown(gracePeriod: gracePeriod)
         if let database {
             _ = await loops[0].run(timeout: Self.poolCloseLimit) { await database.close() }

@@ -12,7 +12,11 @@ public import UpstreamAPI
 /// | `UPSTREAM_TIMEOUT_MS` | `60000` | total time of one upstream call, retries included per attempt |
 /// | `ASSISTANT_ID` | unset | the assistant runs use when the client names none |
 /// | `ASSISTANT_ALLOWLIST` | empty | comma-separated further assistants clients may name |
-public struct UpstreamSettings: Sendable, Equatable {
+/// | `ASK_MODE` | `stream` | `stream` (one upstream request per ask; polling as fallback) or `poll` |
+/// | `ASK_DEFAULT_WAIT_MS` | `30000` | an ask's wait when it gives no `wait_ms` |
+/// | `ASK_MAX_WAIT_MS` | `120000` | the largest `wait_ms` honoured |
+/// | `IDEMPOTENCY_TTL_SECONDS` | `86400` | how long an `Idempotency-Key` is remembered |
+public struct UpstreamSettings: Sendable {
     public var baseURL: String?
     public var apiKey: String?
     public var dialect: DialectKind = .assistants
@@ -21,6 +25,8 @@ public struct UpstreamSettings: Sendable, Equatable {
     public var timeout: Duration = .seconds(60)
     public var defaultAssistantID: String?
     public var allowedAssistantIDs: [String] = []
+    public var ask = AskSettings()
+    public var idempotencyLifetime: Duration = .seconds(86_400)
 
     public init() {}
 
@@ -49,13 +55,33 @@ public struct UpstreamSettings: Sendable, Equatable {
         if let list = nonEmpty(environment["ASSISTANT_ALLOWLIST"]) {
             settings.allowedAssistantIDs = list.split(separator: ",").map { String(String($0).trimmingCharacters(in: " ")) }.filter { !$0.isEmpty }
         }
+        if let mode = nonEmpty(environment["ASK_MODE"]) {
+            guard let value = AskSettings.Mode(rawValue: mode) else {
+                throw ConfigurationError(setting: "ASK_MODE", "'\(mode)' is not 'stream' or 'poll'")
+            }
+            settings.ask.mode = value
+        }
+        if let wait = nonEmpty(environment["ASK_MAX_WAIT_MS"]) {
+            settings.ask.maximumWait = .milliseconds(try ServeConfiguration.integer(wait, setting: "ASK_MAX_WAIT_MS", range: 0...3_600_000))
+        }
+        if let wait = nonEmpty(environment["ASK_DEFAULT_WAIT_MS"]) {
+            settings.ask.defaultWait = .milliseconds(try ServeConfiguration.integer(wait, setting: "ASK_DEFAULT_WAIT_MS", range: 0...3_600_000))
+        }
+        settings.ask.defaultWait = min(settings.ask.defaultWait, settings.ask.maximumWait)
+        if let ttl = nonEmpty(environment["IDEMPOTENCY_TTL_SECONDS"]) {
+            settings.idempotencyLifetime = .seconds(
+                try ServeConfiguration.integer(ttl, setting: "IDEMPOTENCY_TTL_SECONDS", range: 1...(90 * 86_400)))
+        }
         return settings
     }
 
     /// The gateway's view of these settings.
     public var gatewayConfiguration: GatewayConfiguration {
-        GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             defaultAssistantID: defaultAssistantID, allowedAssistantIDs: allowedAssistantIDs, defaultDialect: dialect)
+        configuration.ask = ask
+        configuration.idempotencyLifetime = idempotencyLifetime
+        return configuration
     }
 
     private static func nonEmpty(_ value: String?) -> String? {
