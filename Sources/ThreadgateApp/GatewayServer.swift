@@ -26,6 +26,7 @@ public final class GatewayServer: Sendable {
     private let database: DatabasePools?
     private let upstream: UpstreamClients
     private let gateway: Gateway
+    private let stopping = LockedValue(false)
     static let poolCloseLimit: Duration = .seconds(3)
 
     private init(
@@ -110,6 +111,11 @@ public final class GatewayServer: Sendable {
     /// name still being resolved, or a connection a request still holds, can delay it: after
     /// `poolCloseLimit` the loops stop anyway, and their shutdown closes what is left.
     public func stop(gracePeriod: Duration) async {
+        let first = stopping.withLock { stopping in
+            defer { stopping = true }
+            return !stopping
+        }
+        guard first else { return }  // stopped already (or being stopped)
         gateway.beginDraining()  // waiting asks answer 202 with their run id
         await server.shutdown(gracePeriod: gracePeriod)
         if let database {

@@ -14,6 +14,8 @@ struct GatewayStack: Sendable {
     static let secret = "stack-test-secret-0123456789abcdefghijklmnop"
 
     let port: Int
+    let server: GatewayServer
+    let config: ServeConfiguration
     let simulator: SimulatorServer
     let database: TestDatabase
     let auth: AuthConfiguration
@@ -50,6 +52,7 @@ struct GatewayStack: Sendable {
 /// loop closed cleanly.
 func withGatewayStack(
     environment extra: [String: String] = [:], timing: RunTiming = RunTiming(queuedMillis: 10, workMillis: 40, cancelMillis: 10),
+    faults: FaultSettings = FaultSettings(),
     _ body: (GatewayStack) async throws -> Void
 ) async throws {
     try await withTestDatabase { database in
@@ -59,6 +62,7 @@ func withGatewayStack(
         simulatorConfiguration.timing = timing
         simulatorConfiguration.pollAfterMillis = 25
         simulatorConfiguration.seed = 99
+        simulatorConfiguration.faults = faults
         let simulator: SimulatorServer
         do {
             simulator = try await SimulatorServer.start(simulatorConfiguration, loops: [loop])
@@ -77,8 +81,9 @@ func withGatewayStack(
             }
             let config = try testConfiguration(databaseURL: database.url, environment: environment)
             guard let auth = config.auth else { throw ClientError(description: "no auth configuration") }
-            try await withGateway(config) { port in
-                try await body(GatewayStack(port: port, simulator: simulator, database: database, auth: auth))
+            try await withGatewayServer(config) { server in
+                try await body(
+                    GatewayStack(port: server.port, server: server, config: config, simulator: simulator, database: database, auth: auth))
             }
         } catch {
             failure = error

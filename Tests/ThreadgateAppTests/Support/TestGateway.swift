@@ -22,10 +22,21 @@ func withGateway(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (Int) async throws -> Void
 ) async throws {
+    try await withGatewayServer(config, readiness: readiness, sourceLocation: sourceLocation) { try await body($0.port) }
+}
+
+/// ``withGateway`` handing `body` the server itself (to stop it early, or read its loops).
+/// Stopping twice is harmless.
+func withGatewayServer(
+    _ config: ServeConfiguration,
+    readiness: Readiness.Settings = Readiness.Settings(timeout: .seconds(2), migrationsCacheTTL: .milliseconds(100)),
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (GatewayServer) async throws -> Void
+) async throws {
     let gateway = try await GatewayServer.start(config, readiness: readiness)
     var failure: (any Error)?
     do {
-        try await body(gateway.port)
+        try await body(gateway)
     } catch {
         failure = error
     }
