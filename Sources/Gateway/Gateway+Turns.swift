@@ -90,3 +90,28 @@ extension Gateway {
         if run.status.isTerminal { try await turns.release(thread.id, holder: run.id) }
     }
 }
+
+extension Gateway {
+    /// Start-up reconciliation: frees threads whose holder is gone — claims whose lease ran
+    /// out, runs that ended upstream while no instance watched them (the instance that
+    /// started them died). Returns how many threads were freed. Errors are per thread and
+    /// skipped: the on-demand reconciliation in ``takeTurn`` covers what this misses.
+    public func reconcileActiveRuns(limit: Int = 1000) async -> Int {
+        guard let held = try? await turns.held(limit: limit) else { return 0 }
+        var freed = 0
+        for (thread, holder) in held {
+            if ThreadTurns.isMarker(holder) { continue }  // a live claim expires by its lease
+            guard let dialect = try? dialects.dialect(thread.dialect) else { continue }
+            do {
+                let run = try await dialect.retrieveRun(
+                    threadID: thread.upstreamThreadID, runID: holder, context: UpstreamCallContext(requestID: nil))
+                guard run.status.isTerminal else { continue }
+                try? await runs.update(run, threadID: thread.id)
+            } catch {
+                guard error.isNotFound else { continue }
+            }
+            if (try? await turns.release(thread.id, holder: holder)) != nil { freed += 1 }
+        }
+        return freed
+    }
+}

@@ -86,9 +86,15 @@ struct RunFollower: Sendable {
         var ending = Ending.budget
         if settings.mode == .stream, let stream = try await openStream(start, progress) {
             progress.markStreamed()
-            let result = try await race(until: deadline, onAbandon: { stream.cancel() }) {
-                try await readStream(stream, progress, onEvent)
-            }
+            // The run's id comes first, whatever the budget: without it the answer could not
+            // name the run that goes on (a 202 must say where to wait).
+            let settledEarly = try await readStream(stream, progress, onEvent, untilRunKnown: true)
+            let result: RaceResult<Bool> =
+                settledEarly
+                ? .finished(true)
+                : try await race(until: deadline, onAbandon: { stream.cancel() }) {
+                    try await readStream(stream, progress, onEvent)
+                }
             switch result {
             case .finished(let settled): ending = settled ? .settled : .budget
             case .deadline: ending = .budget
@@ -146,8 +152,10 @@ struct RunFollower: Sendable {
     }
 
     /// Reads events until the run settles (true) or the stream ends without that (false).
+    /// With `untilRunKnown`, stops (false) at the first run event unless that one settles.
     private func readStream(
-        _ stream: any RunEventStream, _ progress: Progress, _ onEvent: (@Sendable (RunStreamEvent) async -> Void)?
+        _ stream: any RunEventStream, _ progress: Progress, _ onEvent: (@Sendable (RunStreamEvent) async -> Void)?,
+        untilRunKnown: Bool = false
     ) async throws -> Bool {
         while true {
             let next: Result<RunStreamEvent?, UpstreamAPIError>
@@ -175,7 +183,10 @@ struct RunFollower: Sendable {
                 break
             }
             await onEvent?(event)
-            if case .run(let run) = event, Self.isSettled(run.status) { return true }
+            if case .run(let run) = event {
+                if Self.isSettled(run.status) { return true }
+                if untilRunKnown { return false }
+            }
         }
     }
 

@@ -63,6 +63,17 @@ struct ThreadTurns: Sendable {
         return .run(runID: active, leaseExpired: expired)
     }
 
+    /// Threads held by someone, with their holder (start-up reconciliation).
+    func held(limit: Int) async throws -> [(ThreadRecord, String)] {
+        let rows = try await database().query(PostgresQuery(
+            """
+            SELECT id, owner_subject, upstream_thread_id, upstream_dialect, title, metadata::text,
+                   extract(epoch from created_at)::bigint, extract(epoch from last_activity_at)::bigint, active_run_id
+            FROM threads WHERE active_run_id IS NOT NULL AND deleted_at IS NULL LIMIT $1
+            """, limit))
+        return try rows.map { row in (try ThreadRecord(row: row), try row.decode(column: 8, as: String.self)) }
+    }
+
     static func millis(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000

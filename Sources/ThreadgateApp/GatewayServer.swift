@@ -88,6 +88,13 @@ public final class GatewayServer: Sendable {
                 configuration: ServeRuntime.httpConfiguration(config, logger: logger),
                 responder: AppRoutes.make(services),
                 loops: loops)
+            if pools != nil, config.upstream.baseURL != nil {
+                // Runs that ended while no instance watched them free their threads.
+                Task(executorPreference: loops[0]) {
+                    let freed = await gateway.reconcileActiveRuns()
+                    if freed > 0 { logger.info("reconciled threads at start-up", metadata: ["freed": .stringConvertible(freed)]) }
+                }
+            }
             return GatewayServer(
                 port: server.port, loops: loops, server: server, database: pools, upstream: upstream, gateway: gateway)
         } catch {

@@ -15,6 +15,7 @@ public import UpstreamAPI
 /// | `ASK_MODE` | `stream` | `stream` (one upstream request per ask; polling as fallback) or `poll` |
 /// | `ASK_DEFAULT_WAIT_MS` | `30000` | an ask's wait when it gives no `wait_ms` |
 /// | `ASK_MAX_WAIT_MS` | `120000` | the largest `wait_ms` honoured |
+/// | `ASK_HEARTBEAT_MS` | `15000` | comment lines on idle event streams |
 /// | `IDEMPOTENCY_TTL_SECONDS` | `86400` | how long an `Idempotency-Key` is remembered |
 public struct UpstreamSettings: Sendable {
     public var baseURL: String?
@@ -68,6 +69,10 @@ public struct UpstreamSettings: Sendable {
             settings.ask.defaultWait = .milliseconds(try ServeConfiguration.integer(wait, setting: "ASK_DEFAULT_WAIT_MS", range: 0...3_600_000))
         }
         settings.ask.defaultWait = min(settings.ask.defaultWait, settings.ask.maximumWait)
+        if let heartbeat = nonEmpty(environment["ASK_HEARTBEAT_MS"]) {
+            settings.ask.heartbeat = .milliseconds(
+                try ServeConfiguration.integer(heartbeat, setting: "ASK_HEARTBEAT_MS", range: 10...600_000))
+        }
         if let ttl = nonEmpty(environment["IDEMPOTENCY_TTL_SECONDS"]) {
             settings.idempotencyLifetime = .seconds(
                 try ServeConfiguration.integer(ttl, setting: "IDEMPOTENCY_TTL_SECONDS", range: 1...(90 * 86_400)))

@@ -278,6 +278,44 @@ struct GatewayAskTests {
         }
     }
 
+    @Test func idleEventStreamsCarryHeartbeats() async throws {
+        try await withGatewayStack(environment: ["ASK_HEARTBEAT_MS": "50"]) { stack in
+            let response = try await stack.call(
+                "POST", "/v1/ask", token: try stack.token("alice"), json: ["content": "quietly [[slow:500]]", "stream": true])
+            #expect(response.text.contains(": keep-alive\n\n"))
+            #expect(serverSentEvents(response.text).last?.name == "result")
+        }
+    }
+
+    @Test func startUpReconciliationFreesThreadsOfEndedRuns() async throws {
+        try await withGatewayStack { stack in
+            let alice = try stack.token("alice")
+            let accepted = try await stack.object(
+                "POST", "/v1/ask", token: alice, json: ["content": "left alone [[slow:300]]", "wait_ms": 0], status: 202)
+            let thread = try #require(accepted["thread_id"]?.stringValue)
+            let runID = try #require(accepted["run"]?["id"]?.stringValue)
+            let upstreamThread = try await upstreamThreadID(stack, thread)
+            for _ in 0..<100 {
+                if try await upstreamGet(stack, "/v1/threads/\(upstreamThread)/runs/\(runID)")["status"] == "completed" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let held = try await query(stack, PostgresQuery("SELECT active_run_id FROM threads WHERE id = $1", thread))
+            #expect(try held.first?.decode(column: 0, as: String?.self) == runID, "nobody has looked at the run yet")
+            // A new instance reconciles at start-up, before any request touches the thread.
+            try await withGateway(stack.config) { _ in
+                var holder: String? = runID
+                for _ in 0..<100 where holder != nil {
+                    try await Task.sleep(for: .milliseconds(50))
+                    holder = try await query(stack, PostgresQuery("SELECT active_run_id FROM threads WHERE id = $1", thread))
+                        .first?.decode(column: 0, as: String?.self)
+                }
+                #expect(holder == nil)
+            }
+            let recorded = try await query(stack, PostgresQuery("SELECT status FROM runs WHERE upstream_run_id = $1", runID))
+            #expect(try recorded.first?.decode(column: 0, as: String.self) == "completed")
+        }
+    }
+
     @Test func shutdownAnswersWaitingAsksWith202() async throws {
         try await withGatewayStack { stack in
             let alice = try stack.token("alice")
