@@ -30,6 +30,8 @@ extension Gateway {
             let holder = try await turns.holder(thread.id)
             var activeRunID: String?
             switch holder {
+            case .gone:
+                throw Self.threadNotFound(thread.id)
             case .free:
                 continue
             case .claimed:
@@ -73,6 +75,8 @@ extension Gateway {
     /// For plain proxy calls: 409 unless the thread is free (after one reconciliation).
     func requireFreeThread(_ thread: ThreadRecord, _ request: RoutedRequest) async throws {
         switch try await turns.holder(thread.id) {
+        case .gone:
+            throw Self.threadNotFound(thread.id)
         case .free:
             return
         case .claimed:

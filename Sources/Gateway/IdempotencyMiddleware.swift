@@ -14,7 +14,7 @@ extension APIError.Code {
 /// still running) without touching the upstream again; with a different request it is a
 /// 422. Keys are per user and expire (`idempotencyLifetime`).
 ///
-/// Answers of 5xx are not stored (the key is released so a retry runs again). Event-stream
+/// Answers of 5xx, 409 and 429 are not stored (the key is released so a retry runs again). Event-stream
 /// answers are not stored either: the key guards against a concurrent duplicate while the
 /// stream runs, and is released when it ends.
 struct IdempotencyMiddleware: Middleware {
@@ -63,7 +63,7 @@ struct IdempotencyMiddleware: Middleware {
             response = try await next(request)
         } catch {
             let apiError = (error as? APIErrorConvertible)?.apiError
-            if let apiError, apiError.status.rawValue < 500 {
+            if let apiError, Self.isStored(apiError.status.rawValue) {
                 try await store.complete(subject: subject, key: key, status: apiError.status.rawValue, body: apiError.body.serialized())
             } else {
                 try? await store.abandon(subject: subject, key: key)
@@ -71,7 +71,7 @@ struct IdempotencyMiddleware: Middleware {
             throw error
         }
         switch response.body {
-        case .bytes(let body) where response.status.rawValue < 500:
+        case .bytes(let body) where Self.isStored(response.status.rawValue):
             try await store.complete(subject: subject, key: key, status: response.status.rawValue, body: body)
             return response
         case .bytes:
@@ -86,6 +86,12 @@ struct IdempotencyMiddleware: Middleware {
             }
             return streamed
         }
+    }
+
+    /// Answers a retry should get again: not 5xx, and not the transient 409 (busy thread) and
+    /// 429 (rate limited), after which the same request may well succeed.
+    static func isStored(_ status: Int) -> Bool {
+        status < 500 && status != 409 && status != 429
     }
 
     static let reused = APIError.unprocessable(

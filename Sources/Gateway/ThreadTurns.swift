@@ -10,6 +10,8 @@ struct ThreadTurns: Sendable {
     let database: @Sendable () throws(APIError) -> PostgresPool
 
     enum Holder: Equatable {
+        /// The thread is deleted (or gone).
+        case gone
         case free
         /// An ask is about to start a run (`marker`).
         case claimed(marker: String)
@@ -55,9 +57,10 @@ struct ThreadTurns: Sendable {
     func holder(_ threadID: String) async throws -> Holder {
         let rows = try await database().query(PostgresQuery(
             """
-            SELECT active_run_id, coalesce(active_run_lease_until < now(), true) FROM threads WHERE id = $1
+            SELECT active_run_id, coalesce(active_run_lease_until < now(), true) FROM threads WHERE id = $1 AND deleted_at IS NULL
             """, threadID))
-        guard let row = rows.first, let active = try row.decode(column: 0, as: String?.self) else { return .free }
+        guard let row = rows.first else { return .gone }
+        guard let active = try row.decode(column: 0, as: String?.self) else { return .free }
         let expired: Bool = try row.decode(column: 1)
         if Self.isMarker(active) { return expired ? .free : .claimed(marker: active) }
         return .run(runID: active, leaseExpired: expired)

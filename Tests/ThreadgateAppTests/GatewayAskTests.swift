@@ -195,6 +195,21 @@ struct GatewayAskTests {
             let bob = try await stack.call("POST", "/v1/ask", token: try stack.token("bob"), json: body, headers: key)
             #expect(bob.status == 200)
             #expect(try await rowCount(stack, "runs") == 2)
+            // A busy thread's 409 is not stored: the same key runs again once the thread is free.
+            let thread = try #require(try first.json()["thread_id"]?.stringValue)
+            let slow = try await stack.call(
+                "POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "hold [[slow:800]]", "wait_ms": 0])
+            #expect(slow.status == 202)
+            let retryKey = [("Idempotency-Key", "ask-busy")]
+            let busyBody: JSONValue = ["content": "after the busy one", "wait_ms": 50]
+            let busy = try await stack.call("POST", "/v1/threads/\(thread)/ask", token: alice, json: busyBody, headers: retryKey)
+            #expect(busy.status == 409)
+            let waited = try await stack.call(
+                "POST", "/v1/threads/\(thread)/runs/\(try #require(try slow.json()["run"]?["id"]?.stringValue))/wait?wait_ms=10000",
+                token: alice)
+            #expect(waited.status == 200)
+            let retried = try await stack.call("POST", "/v1/threads/\(thread)/ask", token: alice, json: busyBody, headers: retryKey)
+            #expect(retried.status == 200, "\(retried.text)")
             // Any POST: a thread creation replays too.
             let threadKey = [("Idempotency-Key", "thread-1")]
             let t1 = try await stack.call("POST", "/v1/threads", token: alice, json: [:], headers: threadKey)
