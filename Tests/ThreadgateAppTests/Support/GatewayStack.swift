@@ -2,6 +2,7 @@ import Auth
 import DatabaseTestSupport
 import EventLoop
 import JSON
+import Logging
 import Simulator
 import Testing
 import TestSupport
@@ -14,6 +15,7 @@ struct GatewayStack: Sendable {
     static let secret = "stack-test-secret-0123456789abcdefghijklmnop"
 
     let port: Int
+    let gateway: GatewayServer
     let simulator: SimulatorServer
     let database: TestDatabase
     let auth: AuthConfiguration
@@ -50,6 +52,8 @@ struct GatewayStack: Sendable {
 /// loop closed cleanly.
 func withGatewayStack(
     environment extra: [String: String] = [:], timing: RunTiming = RunTiming(queuedMillis: 10, workMillis: 40, cancelMillis: 10),
+    readiness: Readiness.Settings = Readiness.Settings(timeout: .seconds(2), migrationsCacheTTL: .milliseconds(100)),
+    logger: Logger = .silent, databaseURL: ((TestDatabase) -> String)? = nil,
     _ body: (GatewayStack) async throws -> Void
 ) async throws {
     try await withTestDatabase { database in
@@ -75,10 +79,11 @@ func withGatewayStack(
             for (name, value) in extra {  // an empty value removes the default
                 environment[name] = value.isEmpty ? nil : value
             }
-            let config = try testConfiguration(databaseURL: database.url, environment: environment)
+            let config = try testConfiguration(databaseURL: databaseURL?(database) ?? database.url, environment: environment)
             guard let auth = config.auth else { throw ClientError(description: "no auth configuration") }
-            try await withGateway(config) { port in
-                try await body(GatewayStack(port: port, simulator: simulator, database: database, auth: auth))
+            try await withGatewayServer(config, readiness: readiness, logger: logger) { gateway in
+                try await body(
+                    GatewayStack(port: gateway.port, gateway: gateway, simulator: simulator, database: database, auth: auth))
             }
         } catch {
             failure = error
