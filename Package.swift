@@ -24,10 +24,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         // Already in the graph through jwt-kit (same URL and range): HMAC for minting, SHA-256 for the cache.
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
+        // Metrics API (any module emits with `import Metrics`) and its Prometheus backend; neither
+        // brings an event loop (swift-prometheus needs only swift-atomics and CoreMetrics).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C shims: a module map and a header each, nothing else.
@@ -87,6 +90,8 @@ let package = Package(
                 "EventLoop", "HTTP1", "HTTPRouting", "JSON", "Simulator", "Postgres", "Auth", "Gateway", "UpstreamAPI",
                 "AssistantsV2", "UpstreamHTTP",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -162,6 +167,8 @@ let package = Package(
             dependencies: [
                 "ThreadgateApp", "HTTP1", "EventLoop", "HTTPRouting", "JSON", "Postgres", "TestSupport",
                 "DatabaseTestSupport", "Auth", "Simulator", "Gateway",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),

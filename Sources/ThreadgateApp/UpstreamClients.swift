@@ -12,9 +12,9 @@ final class UpstreamClients: Sendable {
     private let clients: [UpstreamHTTPClient]
     private let assistants: [AssistantsDialect]?
 
-    init(loops: [EventLoop], settings: UpstreamSettings, logger: Logger) {
+    init(loops: [EventLoop], settings: UpstreamSettings, metrics: GatewayMetrics?, logger: Logger) {
         self.loops = loops
-        let attemptLog = Self.attemptLog(logger)
+        let attemptLog = Self.attemptLog(logger, metrics: metrics, basePath: UpstreamOperation.basePath(of: settings.baseURL))
         clients = loops.map { loop in
             UpstreamHTTPClient(
                 loop: loop,
@@ -49,11 +49,17 @@ final class UpstreamClients: Sendable {
         for client in clients { await client.shutdown() }
     }
 
-    /// One JSON log line per upstream attempt: target, status or failure, duration, both
-    /// request ids and what the client does next. Never headers (they hold the key).
-    private static func attemptLog(_ logger: Logger) -> (@Sendable (UpstreamAttemptRecord) -> Void)? {
-        guard logger.logLevel <= .info else { return nil }
+    /// Counts each upstream attempt in `metrics`, and writes one JSON log line per attempt:
+    /// target (no query), status or failure, duration, both request ids and what the client
+    /// does next. Never headers (they hold the key).
+    private static func attemptLog(
+        _ logger: Logger, metrics: GatewayMetrics?, basePath: Substring
+    ) -> (@Sendable (UpstreamAttemptRecord) -> Void)? {
+        let logs = logger.logLevel <= .info
+        guard logs || metrics != nil else { return nil }
         return { record in
+            metrics?.record(record, operation: UpstreamOperation.name(target: record.target, basePath: basePath))
+            guard logs else { return }
             var metadata: Logger.Metadata = [
                 "target": "\(record.target)",
                 "attempt": .stringConvertible(record.attempt),

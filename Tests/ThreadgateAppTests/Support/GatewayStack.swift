@@ -2,6 +2,7 @@ import Auth
 import DatabaseTestSupport
 import EventLoop
 import JSON
+import Logging
 import Simulator
 import Testing
 import TestSupport
@@ -53,6 +54,8 @@ struct GatewayStack: Sendable {
 func withGatewayStack(
     environment extra: [String: String] = [:], timing: RunTiming = RunTiming(queuedMillis: 10, workMillis: 40, cancelMillis: 10),
     faults: FaultSettings = FaultSettings(),
+    readiness: Readiness.Settings = Readiness.Settings(timeout: .seconds(2), migrationsCacheTTL: .milliseconds(100)),
+    logger: Logger = .silent, databaseURL: ((TestDatabase) -> String)? = nil,
     _ body: (GatewayStack) async throws -> Void
 ) async throws {
     try await withTestDatabase { database in
@@ -79,9 +82,9 @@ func withGatewayStack(
             for (name, value) in extra {  // an empty value removes the default
                 environment[name] = value.isEmpty ? nil : value
             }
-            let config = try testConfiguration(databaseURL: database.url, environment: environment)
+            let config = try testConfiguration(databaseURL: databaseURL?(database) ?? database.url, environment: environment)
             guard let auth = config.auth else { throw ClientError(description: "no auth configuration") }
-            try await withGatewayServer(config) { server in
+            try await withGatewayServer(config, readiness: readiness, logger: logger) { server in
                 try await body(
                     GatewayStack(port: server.port, server: server, config: config, simulator: simulator, database: database, auth: auth))
             }
