@@ -198,10 +198,10 @@ struct GatewayAskTests {
             // A busy thread's 409 is not stored: the same key runs again once the thread is free.
             let thread = try #require(try first.json()["thread_id"]?.stringValue)
             let slow = try await stack.call(
-                "POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "hold [[slow:800]]", "wait_ms": 0])
+                "POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "hold [[slow:2000]]", "wait_ms": 0])
             #expect(slow.status == 202)
             let retryKey = [("Idempotency-Key", "ask-busy")]
-            let busyBody: JSONValue = ["content": "after the busy one", "wait_ms": 50]
+            let busyBody: JSONValue = ["content": "after the busy one", "wait_ms": 1000]
             let busy = try await stack.call("POST", "/v1/threads/\(thread)/ask", token: alice, json: busyBody, headers: retryKey)
             #expect(busy.status == 409)
             let waited = try await stack.call(
