@@ -52,6 +52,8 @@ let package = Package(
         .target(name: "UpstreamAPI", dependencies: ["JSON"], swiftSettings: strict),
         // The Assistants v2 dialect: typed calls over the libcurl client, and its `UpstreamDialect`.
         .target(name: "AssistantsV2", dependencies: ["UpstreamHTTP", "UpstreamAPI", "JSON"], swiftSettings: strict),
+        // The Responses + Conversations dialect: the same `UpstreamDialect` over OpenAI's successor API.
+        .target(name: "ResponsesV1", dependencies: ["UpstreamHTTP", "UpstreamAPI", "JSON"], swiftSettings: strict),
 
         // Domain-free building blocks above the wrappers.
         .target(name: "JSON", swiftSettings: strict),
@@ -149,6 +151,11 @@ let package = Package(
         .testTarget(
             name: "AssistantsV2Tests",
             dependencies: ["AssistantsV2", "Simulator", "UpstreamHTTP", "EventLoop", "HTTP1", "JSON", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ResponsesV1Tests",
+            dependencies: ["ResponsesV1", "UpstreamAPI", "Simulator", "UpstreamHTTP", "EventLoop", "HTTP1", "JSON", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
