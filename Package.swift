@@ -90,7 +90,7 @@ let package = Package(
             name: "ThreadgateApp",
             dependencies: [
                 "EventLoop", "HTTP1", "HTTPRouting", "JSON", "Simulator", "Postgres", "Auth", "Gateway", "UpstreamAPI",
-                "AssistantsV2", "UpstreamHTTP",
+                "AssistantsV2", "ResponsesV1", "UpstreamHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -173,7 +173,7 @@ let package = Package(
             name: "ThreadgateAppTests",
             dependencies: [
                 "ThreadgateApp", "HTTP1", "EventLoop", "HTTPRouting", "JSON", "Postgres", "TestSupport",
-                "DatabaseTestSupport", "Auth", "Simulator", "Gateway",
+                "DatabaseTestSupport", "Auth", "Simulator", "Gateway", "UpstreamAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -2,6 +2,7 @@ import AssistantsV2
 import EventLoop
 import Gateway
 import Logging
+import ResponsesV1
 import UpstreamAPI
 import UpstreamHTTP
 
@@ -11,6 +12,7 @@ final class UpstreamClients: Sendable {
     private let loops: [EventLoop]
     private let clients: [UpstreamHTTPClient]
     private let assistants: [AssistantsDialect]?
+    private let responses: [ResponsesDialect]?
 
     init(loops: [EventLoop], settings: UpstreamSettings, metrics: GatewayMetrics?, logger: Logger) {
         self.loops = loops
@@ -25,8 +27,14 @@ final class UpstreamClients: Sendable {
             let configuration = AssistantsConfiguration(
                 baseURL: baseURL, apiKey: settings.apiKey ?? "", organization: settings.organization, project: settings.project)
             assistants = clients.map { AssistantsDialect(client: AssistantsClient(http: $0, configuration: configuration)) }
+            // Both dialects over the same upstream: each thread keeps the one it was created in.
+            let responsesConfiguration = ResponsesConfiguration(
+                baseURL: baseURL, apiKey: settings.apiKey ?? "", organization: settings.organization, project: settings.project,
+                profiles: settings.effectiveResponsesProfiles)
+            responses = clients.map { ResponsesDialect(http: $0, configuration: responsesConfiguration) }
         } else {
             assistants = nil
+            responses = nil
         }
     }
 
@@ -40,7 +48,7 @@ final class UpstreamClients: Sendable {
         UpstreamDialects { [self] kind in
             switch kind {
             case .assistants: assistants?[currentIndex]
-            case .responses: nil
+            case .responses: responses?[currentIndex]
             }
         }
     }

@@ -1,4 +1,5 @@
 public import Gateway
+public import ResponsesV1
 public import UpstreamAPI
 
 /// The upstream part of the configuration, and which assistants clients may use.
@@ -12,6 +13,8 @@ public import UpstreamAPI
 /// | `UPSTREAM_TIMEOUT_MS` | `60000` | total time of one upstream call, retries included per attempt |
 /// | `ASSISTANT_ID` | unset | the assistant runs use when the client names none |
 /// | `ASSISTANT_ALLOWLIST` | empty | comma-separated further assistants clients may name |
+/// | `RESPONSES_PROFILES_FILE` | unset | JSON `{"asst_id": {"model", "instructions"?, "tools"?}}`: what each assistant id means on a Responses upstream |
+/// | `RESPONSES_MODEL` | `gpt-4o` | the model of assistant ids the profiles file does not name |
 /// | `ASK_MODE` | `stream` | `stream` (one upstream request per ask; polling as fallback) or `poll` |
 /// | `ASK_DEFAULT_WAIT_MS` | `30000` | an ask's wait when it gives no `wait_ms` |
 /// | `ASK_MAX_WAIT_MS` | `120000` | the largest `wait_ms` honoured |
@@ -28,6 +31,10 @@ public struct UpstreamSettings: Sendable {
     public var allowedAssistantIDs: [String] = []
     public var ask = AskSettings()
     public var idempotencyLifetime: Duration = .seconds(86_400)
+    /// The Responses dialect's assistant profiles (from `RESPONSES_PROFILES_FILE`).
+    public var responsesProfiles: [ResponsesProfile] = []
+    /// `RESPONSES_MODEL`: the model of assistant ids without a profile.
+    public var responsesModel = "gpt-4o"
 
     public init() {}
 
@@ -69,6 +76,14 @@ public struct UpstreamSettings: Sendable {
             settings.ask.defaultWait = .milliseconds(try ServeConfiguration.integer(wait, setting: "ASK_DEFAULT_WAIT_MS", range: 0...3_600_000))
         }
         settings.ask.defaultWait = min(settings.ask.defaultWait, settings.ask.maximumWait)
+        if let path = nonEmpty(environment["RESPONSES_PROFILES_FILE"]) {
+            do {
+                settings.responsesProfiles = try ResponsesProfile.load(path: path)
+            } catch {
+                throw ConfigurationError(setting: "RESPONSES_PROFILES_FILE", "\(error)")
+            }
+        }
+        if let model = nonEmpty(environment["RESPONSES_MODEL"]) { settings.responsesModel = model }
         if let heartbeat = nonEmpty(environment["ASK_HEARTBEAT_MS"]) {
             settings.ask.heartbeat = .milliseconds(
                 try ServeConfiguration.integer(heartbeat, setting: "ASK_HEARTBEAT_MS", range: 10...600_000))
@@ -92,5 +107,17 @@ public struct UpstreamSettings: Sendable {
     private static func nonEmpty(_ value: String?) -> String? {
         guard let value, !value.isEmpty else { return nil }
         return value
+    }
+}
+
+extension UpstreamSettings {
+    /// The profiles file's, plus a bare one (`responsesModel`) for each selectable assistant
+    /// id the file does not name, so every id a client may use means something upstream.
+    var effectiveResponsesProfiles: [ResponsesProfile] {
+        var profiles = responsesProfiles
+        for id in gatewayConfiguration.selectableAssistantIDs where !profiles.contains(where: { $0.assistantID == id }) {
+            profiles.append(ResponsesProfile(assistantID: id, model: responsesModel))
+        }
+        return profiles
     }
 }

@@ -1,9 +1,13 @@
 import Auth
+#if canImport(Glibc)
+import Glibc
+#endif
 import DatabaseTestSupport
 import EventLoop
 import JSON
 import Logging
 import Simulator
+import UpstreamAPI
 import Testing
 import TestSupport
 @testable import ThreadgateApp
@@ -53,7 +57,7 @@ struct GatewayStack: Sendable {
 /// loop closed cleanly.
 func withGatewayStack(
     environment extra: [String: String] = [:], timing: RunTiming = RunTiming(queuedMillis: 10, workMillis: 40, cancelMillis: 10),
-    faults: FaultSettings = FaultSettings(),
+    faults: FaultSettings = FaultSettings(), dialect: DialectKind = .assistants,
     readiness: Readiness.Settings = Readiness.Settings(timeout: .seconds(2), migrationsCacheTTL: .milliseconds(100)),
     logger: Logger = .silent, databaseURL: ((TestDatabase) -> String)? = nil,
     _ body: (GatewayStack) async throws -> Void
@@ -79,6 +83,10 @@ func withGatewayStack(
                 "UPSTREAM_BASE_URL": "http://127.0.0.1:\(simulator.port)/v1", "UPSTREAM_API_KEY": GatewayStack.upstreamKey,
                 "ASSISTANT_ID": "asst_default", "ASSISTANT_ALLOWLIST": "asst_tools", "AUTH_JWT_SECRET": GatewayStack.secret,
             ]
+            if dialect == .responses {
+                environment["UPSTREAM_DIALECT"] = "responses"
+                environment["RESPONSES_PROFILES_FILE"] = try responsesProfilesFile()
+            }
             for (name, value) in extra {  // an empty value removes the default
                 environment[name] = value.isEmpty ? nil : value
             }
@@ -104,4 +112,21 @@ enum TokenMinterShortcut {
         try TokenMinter.mintHS256(
             subject: user, admin: admin, ttl: .seconds(600), configuration: AuthConfiguration(hmacSecret: secret))
     }
+}
+
+/// The simulator's two assistants as Responses profiles, in a file written once per process.
+func responsesProfilesFile() throws -> String {
+    let path = "/tmp/threadgate-test-profiles-\(getpid()).json"
+    let function: (String) -> JSONValue = { name in
+        ["type": "function", "name": .string(name), "parameters": ["type": "object", "properties": [:]]]
+    }
+    let profiles: JSONValue = [
+        "asst_default": ["model": "gpt-4o", "instructions": "Echo the last user message."],
+        "asst_tools": ["model": "gpt-4o", "instructions": "Use the tools.", "tools": [function("get_weather"), function("get_time")]],
+    ]
+    let bytes = profiles.serialized()
+    guard let file = fopen(path, "w") else { throw ClientError(description: "cannot write \(path)") }
+    defer { fclose(file) }
+    _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    return path
 }
