@@ -4,6 +4,7 @@ import Foundation
 import JSON
 import Testing
 import TestSupport
+import UpstreamAPI
 
 /// Who may call what: tokens, other users' ids, admin routes, and upstream failures as the
 /// client sees them.
@@ -55,8 +56,8 @@ struct GatewayAccessTests {
         return (thread, message, run, step)
     }
 
-    @Test func anotherUsersIdsAnswerLikeUnknownOnes() async throws {
-        try await withGatewayStack { stack in
+    @Test(arguments: DialectKind.allCases) func anotherUsersIdsAnswerLikeUnknownOnes(dialect: DialectKind) async throws {
+        try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
             let bob = try stack.token("bob")
             let (thread, message, run, step) = try await Self.aliceThread(stack, alice)

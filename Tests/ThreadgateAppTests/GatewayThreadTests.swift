@@ -3,13 +3,14 @@ import JSON
 import Postgres
 import Testing
 import TestSupport
+import UpstreamAPI
 
 /// The gateway end to end: real PostgreSQL, the simulator as upstream over HTTP, the gateway
 /// over real sockets, tokens signed like a deployment's.
 @Suite(.enabled(if: databaseTestsEnabled), .serialized)
 struct GatewayThreadTests {
-    @Test func threadLifecycleKeepsOwnerKeysUpstreamAndHidesThem() async throws {
-        try await withGatewayStack { stack in
+    @Test(arguments: DialectKind.allCases) func threadLifecycleKeepsOwnerKeysUpstreamAndHidesThem(dialect: DialectKind) async throws {
+        try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
             let created = try await stack.object(
                 "POST", "/v1/threads", token: alice, json: ["metadata": ["topic": "billing"], "title": "Invoice"])
@@ -21,7 +22,8 @@ struct GatewayThreadTests {
 
             // Upstream, the thread carries the owner keys the client never sees.
             let upstreamID = try await upstreamThreadID(stack, id)
-            let upstream = try await upstreamGet(stack, "/v1/threads/\(upstreamID)")
+            let upstreamPath = (dialect == .assistants ? "/v1/threads/" : "/v1/conversations/") + upstreamID
+            let upstream = try await upstreamGet(stack, upstreamPath)
             #expect(upstream["metadata"]?["threadgate_owner"] == "alice")
             #expect(upstream["metadata"]?["threadgate_thread"] == .string(id))
             #expect(upstream["metadata"]?["topic"] == "billing")
@@ -33,7 +35,7 @@ struct GatewayThreadTests {
                 "POST", "/v1/threads/\(id)", token: alice, json: ["metadata": ["topic": "refunds"], "title": .null])
             #expect(modified["metadata"] == ["topic": "refunds"])
             #expect(modified["title"] == .null)
-            let upstreamAfter = try await upstreamGet(stack, "/v1/threads/\(upstreamID)")
+            let upstreamAfter = try await upstreamGet(stack, upstreamPath)
             #expect(upstreamAfter["metadata"]?["topic"] == "refunds")
             #expect(upstreamAfter["metadata"]?["threadgate_owner"] == "alice")
 
@@ -41,15 +43,15 @@ struct GatewayThreadTests {
             #expect(deleted == ["id": .string(id), "object": "thread.deleted", "deleted": true])
             let gone = try await stack.call("GET", "/v1/threads/\(id)", token: alice)
             #expect(gone.status == 404)
-            let upstreamGone = try await upstreamCall(stack, "/v1/threads/\(upstreamID)")
+            let upstreamGone = try await upstreamCall(stack, upstreamPath)
             #expect(upstreamGone.status == 404)
             let list = try await stack.object("GET", "/v1/threads", token: alice)
             #expect(list["data"]?.arrayValue?.isEmpty == true)
         }
     }
 
-    @Test func threadBodiesAreChecked() async throws {
-        try await withGatewayStack { stack in
+    @Test(arguments: DialectKind.allCases) func threadBodiesAreChecked(dialect: DialectKind) async throws {
+        try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
             var tooMany = JSONObject()
             for index in 0..<15 { tooMany["k\(index)"] = "v" }
@@ -77,8 +79,8 @@ struct GatewayThreadTests {
         }
     }
 
-    @Test func threadsListNewestActivityFirstAcrossPages() async throws {
-        try await withGatewayStack { stack in
+    @Test(arguments: DialectKind.allCases) func threadsListNewestActivityFirstAcrossPages(dialect: DialectKind) async throws {
+        try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
             var ids: [String] = []
             for index in 0..<5 {
@@ -118,8 +120,8 @@ struct GatewayThreadTests {
         }
     }
 
-    @Test func messagesAndRunsRoundTripWithTheDefaultAssistant() async throws {
-        try await withGatewayStack { stack in
+    @Test(arguments: DialectKind.allCases) func messagesAndRunsRoundTripWithTheDefaultAssistant(dialect: DialectKind) async throws {
+        try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
             let thread = try await stack.object("POST", "/v1/threads", token: alice, json: [:])
             let id = try #require(thread["id"]?.stringValue)
@@ -164,8 +166,8 @@ struct GatewayThreadTests {
         }
     }
 
-    @Test func assistantsComeFromTheAllowList() async throws {
-        try await withGatewayStack { stack in
+    @Test(arguments: DialectKind.allCases) func assistantsComeFromTheAllowList(dialect: DialectKind) async throws {
+        try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
             let thread = try await stack.object("POST", "/v1/threads", token: alice, json: [:])
             let id = try #require(thread["id"]?.stringValue)
@@ -184,8 +186,8 @@ struct GatewayThreadTests {
         }
     }
 
-    @Test func toolCallRoundTripWithTwoParallelCalls() async throws {
-        try await withGatewayStack { stack in
+    @Test(arguments: DialectKind.allCases) func toolCallRoundTripWithTwoParallelCalls(dialect: DialectKind) async throws {
+        try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
             let thread = try await stack.object("POST", "/v1/threads", token: alice, json: [:])
             let id = try #require(thread["id"]?.stringValue)
@@ -212,8 +214,8 @@ struct GatewayThreadTests {
         }
     }
 
-    @Test func cancelledRunIsRecorded() async throws {
-        try await withGatewayStack(timing: .init(queuedMillis: 10, workMillis: 2000, cancelMillis: 10)) { stack in
+    @Test(arguments: DialectKind.allCases) func cancelledRunIsRecorded(dialect: DialectKind) async throws {
+        try await withGatewayStack(timing: .init(queuedMillis: 10, workMillis: 2000, cancelMillis: 10), dialect: dialect) { stack in
             let alice = try stack.token("alice")
             let thread = try await stack.object("POST", "/v1/threads", token: alice, json: [:])
             let id = try #require(thread["id"]?.stringValue)
