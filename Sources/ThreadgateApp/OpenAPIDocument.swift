@@ -10,12 +10,16 @@ enum OpenAPIDocument {
     "title": "threadgate",
     "version": "0.1.0",
     "summary": "A multi-user gateway in front of an Assistants-v2-style upstream.",
-    "description": "Frontends call threadgate with their app user's token (a JWT) and never hold the upstream's key. The `/v1` calls are compatible with the OpenAI Assistants v2 API, so the official OpenAI SDKs work with `base_url = <threadgate>/v1` and `api_key = <the user's token>`; thread ids are threadgate's own (`thr_…`), and every id is checked against its owner: another user's id answers 404 exactly like an unknown one. `/admin/v1` needs a token with the admin role. Errors always have the shape `{\"error\":{\"message\",\"type\",\"param\",\"code\"}}`; lists are `{\"object\":\"list\",\"data\",\"first_id\",\"last_id\",\"has_more\"}`."
+    "description": "Frontends call threadgate with their app user's token (a JWT) and never hold the upstream's key. The `/v1` calls are compatible with the OpenAI Assistants v2 API, so the official OpenAI SDKs work with `base_url = <threadgate>/v1` and `api_key = <the user's token>`; thread ids are threadgate's own (`thr_…`), and every id is checked against its owner: another user's id answers 404 exactly like an unknown one. `/admin/v1` needs a token with the admin role. Errors always have the shape `{\"error\":{\"message\",\"type\",\"param\",\"code\"}}`; lists are `{\"object\":\"list\",\"data\",\"first_id\",\"last_id\",\"has_more\"}`. `POST /v1/threads/{thread_id}/ask` and `POST /v1/ask` send the user's message, run the assistant and wait for the answer in one call (`200`), or answer `202` with where to wait again; turns are serialized per thread, so a call that would add to a thread with an active run answers `409` `thread_busy` instead of the upstream's 400. Every `POST` under `/v1` and `/admin/v1` accepts an `Idempotency-Key` header: a retry with the same key and the same request gets the first answer again without touching the upstream."
   },
   "tags": [
     {
       "name": "Threads",
       "description": "The caller's threads (threadgate's own records)."
+    },
+    {
+      "name": "Ask",
+      "description": "Ask and wait: one call adds the user's message, runs the assistant and returns its answer; runs that outlast the wait are picked up again with `…/wait`."
     },
     {
       "name": "Messages",
@@ -92,6 +96,11 @@ enum OpenAPIDocument {
         ],
         "summary": "Create a thread",
         "description": "Creates the upstream thread with the owner in its metadata, records it, and returns the thread with threadgate's own id (`thr_…`). An empty body or `{}` is allowed.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "requestBody": {
           "required": false,
           "content": {
@@ -111,6 +120,11 @@ enum OpenAPIDocument {
                   "$ref": "#/components/schemas/Thread"
                 }
               }
+            },
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
             }
           },
           "400": {
@@ -119,8 +133,14 @@ enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "409": {
+            "$ref": "#/components/responses/IdempotencyKeyInUse"
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -181,6 +201,11 @@ enum OpenAPIDocument {
         ],
         "summary": "Modify a thread",
         "description": "Updates `metadata` and/or `title`; fields left out keep their value. `metadata` replaces the thread's metadata as a whole; `title: null` clears the title.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -200,6 +225,11 @@ enum OpenAPIDocument {
                   "$ref": "#/components/schemas/Thread"
                 }
               }
+            },
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
             }
           },
           "400": {
@@ -211,8 +241,14 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
+          "409": {
+            "$ref": "#/components/responses/IdempotencyKeyInUse"
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -340,6 +376,12 @@ enum OpenAPIDocument {
           "Messages"
         ],
         "summary": "Add a message to a thread",
+        "description": "Passed to the upstream as sent. The thread must be free: while a run is active on it (or an ask is starting one) the answer is `409` `thread_busy` with `error.active_run_id`.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -359,6 +401,11 @@ enum OpenAPIDocument {
                   "$ref": "#/components/schemas/Message"
                 }
               }
+            },
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
             }
           },
           "400": {
@@ -371,10 +418,31 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/NotFound"
           },
           "409": {
-            "$ref": "#/components/responses/Conflict"
+            "description": "`thread_busy`: a run is active on the thread (`error.active_run_id` names it; `null` while an ask is starting its run). The gateway first checks the holding run upstream and frees the thread if that run has ended, so this answer is not the upstream's \"Can't add messages to thread while a run is active\" 400. Also `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "examples": {
+                  "thread_busy": {
+                    "$ref": "#/components/examples/ThreadBusy"
+                  },
+                  "thread_busy_starting": {
+                    "$ref": "#/components/examples/ThreadBusyStarting"
+                  },
+                  "idempotency_key_in_use": {
+                    "$ref": "#/components/examples/IdempotencyKeyInUse"
+                  }
+                }
+              }
+            }
           },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -425,6 +493,147 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "504": {
+            "$ref": "#/components/responses/GatewayTimeout"
+          }
+        }
+      }
+    },
+    "/v1/threads/{thread_id}/ask": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/ThreadId"
+        }
+      ],
+      "post": {
+        "operationId": "askInThread",
+        "tags": [
+          "Ask"
+        ],
+        "summary": "Ask on a thread and wait for the answer",
+        "description": "Adds the user's message to the thread, runs the assistant and waits for the run to settle. The message goes to the upstream with the run (`additional_messages`) and the run is followed by its event stream: one upstream request per ask when nothing breaks (a broken stream, or `ASK_MODE=poll`, falls back to polling that honours `openai-poll-after-ms` and backs off). Within `wait_ms` (default 30000, at most the server's `ASK_MAX_WAIT_MS`, default 120000) the answer is `200` with the run's final status and only the assistant messages it added; past it, `202` with `wait_url` (also in `Location`) to wait again and `poll_url` to poll; `requires_action` answers `200` with `tool_calls`, to be answered with `POST …/submit_tool_outputs?wait_ms=`, which answers the same way. The run's id is read before the wait applies, so even `wait_ms: 0` answers `202` naming the run. Turns are serialized per thread, across gateway instances: if another run is active on the thread the ask waits for it within `wait_ms` (a holder that has already ended upstream is released on the way), and answers `409` `thread_busy` with `error.active_run_id` if its turn does not come in time (a thread deleted meanwhile answers 404); it never reaches the upstream's \"Can't add messages to thread while a run is active\" 400.\n\n**Server-sent events.** With `stream: true` in the body, or without `stream` and with an `Accept` header containing `text/event-stream`, the answer is `200` `text/event-stream` (`Cache-Control: no-cache`, `X-Accel-Buffering: no`) once the thread's turn is taken — errors before that (400, 401, 404, 409, 422) are still plain JSON answers with their status. Events, each `event: <name>` and one `data:` line of JSON: `run.status` (the `Run`, on each status change), `message.delta` (`AskMessageDelta`: `message_id`, `delta` text), `message.completed` (the assistant `Message`), then exactly one of `result` (`AskStreamResult`: the `AskResult` plus `http_status`, 200 or 202) or `error` (an `Error` body) as the last event. Comment lines `: keep-alive` come every `ASK_HEARTBEAT_MS` (default 15000 ms). A client that disconnects ends its wait, not the run. Event streams are not stored for `Idempotency-Key` replays.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/AskRequest"
+              },
+              "example": {
+                "content": "What is the capital of France?",
+                "wait_ms": 20000
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The run settled within the wait: it ended, or needs tool outputs (`requires_action`, with `tool_calls`). With `stream: true` or `Accept: text/event-stream`: server-sent events ending with a `result` or `error` event.",
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AskResult"
+                },
+                "examples": {
+                  "completed": {
+                    "$ref": "#/components/examples/AskCompleted"
+                  },
+                  "requires_action": {
+                    "$ref": "#/components/examples/AskRequiresAction"
+                  }
+                }
+              },
+              "text/event-stream": {
+                "schema": {
+                  "type": "string",
+                  "description": "Server-sent events; see the operation's description."
+                },
+                "examples": {
+                  "completed": {
+                    "$ref": "#/components/examples/AskEventStream"
+                  }
+                }
+              }
+            }
+          },
+          "202": {
+            "description": "The wait ran out (or the server is shutting down) and the run goes on: `messages` is empty, `poll_url` and `wait_url` say where to follow it. The thread stays busy until the run ends.",
+            "headers": {
+              "Location": {
+                "$ref": "#/components/headers/AskLocation"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AskResult"
+                },
+                "examples": {
+                  "in_progress": {
+                    "$ref": "#/components/examples/AskAccepted"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "description": "`thread_busy`: another run held the thread past `wait_ms` (`error.active_run_id` names it; `null` while another ask is starting its run). Also `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "examples": {
+                  "thread_busy": {
+                    "$ref": "#/components/examples/ThreadBusy"
+                  },
+                  "thread_busy_starting": {
+                    "$ref": "#/components/examples/ThreadBusyStarting"
+                  },
+                  "idempotency_key_in_use": {
+                    "$ref": "#/components/examples/IdempotencyKeyInUse"
+                  }
+                }
+              }
+            }
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -507,7 +716,12 @@ enum OpenAPIDocument {
           "Runs"
         ],
         "summary": "Run the assistant on a thread",
-        "description": "Without `assistant_id` the server's default assistant runs; any other assistant must be on the server's allow-list (`GET /v1/assistants`), else 400 `assistant_not_allowed`. `stream: true` is not supported yet (400 `invalid_parameter`, param `stream`). The other fields are passed to the upstream.",
+        "description": "Without `assistant_id` the server's default assistant runs; any other assistant must be on the server's allow-list (`GET /v1/assistants`), else 400 `assistant_not_allowed` (no default and none named: 400 `assistant_required`). `stream: true` is not supported here (400 `invalid_parameter`, param `stream`): use `POST /v1/threads/{thread_id}/ask` for a streamed or waited answer. The other fields are passed to the upstream. The run takes the thread's turn: while another run is active (or an ask is starting one) the answer is `409` `thread_busy` at once, and the new run holds the thread until it is seen to end.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "requestBody": {
           "required": false,
           "content": {
@@ -527,6 +741,11 @@ enum OpenAPIDocument {
                   "$ref": "#/components/schemas/Run"
                 }
               }
+            },
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
             }
           },
           "400": {
@@ -539,10 +758,31 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/NotFound"
           },
           "409": {
-            "$ref": "#/components/responses/Conflict"
+            "description": "`thread_busy`: a run is active on the thread (`error.active_run_id` names it; `null` while an ask is starting its run). The gateway first checks the holding run upstream and frees the thread if that run has ended, so this answer is not the upstream's \"Can't add messages to thread while a run is active\" 400. Also `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "examples": {
+                  "thread_busy": {
+                    "$ref": "#/components/examples/ThreadBusy"
+                  },
+                  "thread_busy_starting": {
+                    "$ref": "#/components/examples/ThreadBusyStarting"
+                  },
+                  "idempotency_key_in_use": {
+                    "$ref": "#/components/examples/IdempotencyKeyInUse"
+                  }
+                }
+              }
+            }
           },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -625,6 +865,11 @@ enum OpenAPIDocument {
         ],
         "summary": "Cancel a run",
         "description": "Asks the upstream to cancel the run; it answers with the run, usually `cancelling`.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "responses": {
           "200": {
             "description": "The run.",
@@ -633,6 +878,11 @@ enum OpenAPIDocument {
                 "schema": {
                   "$ref": "#/components/schemas/Run"
                 }
+              }
+            },
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
               }
             }
           },
@@ -644,6 +894,12 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/IdempotencyKeyInUse"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -675,7 +931,15 @@ enum OpenAPIDocument {
           "Runs"
         ],
         "summary": "Submit tool outputs to a run",
-        "description": "For a run whose status is `requires_action` with `required_action.type` `submit_tool_outputs`: the outputs of all its tool calls in one request.",
+        "description": "For a run whose status is `requires_action` with `required_action.type` `submit_tool_outputs`: the outputs of all its tool calls in one request. Without `wait_ms` the answer is the run, continuing (`stream: true` is refused: 400 `invalid_parameter`, param `stream`). With `wait_ms` the outputs are submitted with the run's event stream and the gateway waits like an ask: `200` `AskResult` when the run settles (ended, or `requires_action` again with the next `tool_calls`), `202` `AskResult` with `wait_url` (also in `Location`) when the wait runs out; any `stream` in the body is ignored then.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ToolOutputsWaitMs"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -688,11 +952,46 @@ enum OpenAPIDocument {
         },
         "responses": {
           "200": {
-            "description": "The run, continuing.",
+            "description": "Without `wait_ms`: the run, continuing. With `wait_ms`: an `AskResult`; the run settled within the wait.",
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Run"
+                  "oneOf": [
+                    {
+                      "$ref": "#/components/schemas/Run"
+                    },
+                    {
+                      "$ref": "#/components/schemas/AskResult"
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
+            }
+          },
+          "202": {
+            "description": "Only with `wait_ms`: The wait ran out (or the server is shutting down) and the run goes on: `messages` is empty, `poll_url` and `wait_url` say where to follow it. The thread stays busy until the run ends.",
+            "headers": {
+              "Location": {
+                "$ref": "#/components/headers/AskLocation"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AskResult"
+                },
+                "examples": {
+                  "in_progress": {
+                    "$ref": "#/components/examples/AskAccepted"
+                  }
                 }
               }
             }
@@ -706,8 +1005,133 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
+          "409": {
+            "description": "Only with `wait_ms`: `thread_busy` when the upstream reports another run active on the thread (`error.active_run_id`). Also `idempotency_key_in_use`: the first request with this `Idempotency-Key` is still running.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "examples": {
+                  "thread_busy": {
+                    "$ref": "#/components/examples/ThreadBusy"
+                  },
+                  "thread_busy_starting": {
+                    "$ref": "#/components/examples/ThreadBusyStarting"
+                  },
+                  "idempotency_key_in_use": {
+                    "$ref": "#/components/examples/IdempotencyKeyInUse"
+                  }
+                }
+              }
+            }
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "504": {
+            "$ref": "#/components/responses/GatewayTimeout"
+          }
+        }
+      }
+    },
+    "/v1/threads/{thread_id}/runs/{run_id}/wait": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/ThreadId"
+        },
+        {
+          "$ref": "#/components/parameters/RunId"
+        }
+      ],
+      "post": {
+        "operationId": "waitForRun",
+        "tags": [
+          "Ask"
+        ],
+        "summary": "Wait again for a run",
+        "description": "For a `202` of an ask (its `wait_url`), or any run of the caller's thread: waits up to `wait_ms` for the run to settle and answers like an ask — `200` with the final status and the assistant messages the run added (or `tool_calls` for `requires_action`), or `202` again with `wait_url`. A run that has already settled answers at once. No body. The run is followed by polling (its status, honouring `openai-poll-after-ms` and backing off), then one list of its messages; `upstream_requests` counts them. A run that is not this thread's answers 404. An ended run frees the thread for the next turn.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/WaitMs"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The run settled within the wait: it ended, or needs tool outputs (`requires_action`, with `tool_calls`).",
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AskResult"
+                },
+                "examples": {
+                  "completed": {
+                    "$ref": "#/components/examples/AskCompleted"
+                  },
+                  "requires_action": {
+                    "$ref": "#/components/examples/AskRequiresAction"
+                  }
+                }
+              }
+            }
+          },
+          "202": {
+            "description": "The wait ran out (or the server is shutting down) and the run goes on: `messages` is empty, `poll_url` and `wait_url` say where to follow it. The thread stays busy until the run ends.",
+            "headers": {
+              "Location": {
+                "$ref": "#/components/headers/AskLocation"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AskResult"
+                },
+                "examples": {
+                  "in_progress": {
+                    "$ref": "#/components/examples/AskAccepted"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/IdempotencyKeyInUse"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -825,6 +1249,130 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "504": {
+            "$ref": "#/components/responses/GatewayTimeout"
+          }
+        }
+      }
+    },
+    "/v1/ask": {
+      "post": {
+        "operationId": "askNewThread",
+        "tags": [
+          "Ask"
+        ],
+        "summary": "Ask on a new thread and wait for the answer",
+        "description": "Creates a thread for the caller (with `thread.metadata` and `thread.title` if given, as `POST /v1/threads`), then asks on it exactly like `POST /v1/threads/{thread_id}/ask`; `thread_id` in the answer names the new thread. The body is checked before the thread is created; the thread is created before the assistant is checked and the run starts, so a later failure (such as `assistant_not_allowed` or an upstream error) leaves the new, empty thread in place. The message goes to the upstream with the run (`additional_messages`) and the run is followed by its event stream: one upstream request per ask when nothing breaks (a broken stream, or `ASK_MODE=poll`, falls back to polling that honours `openai-poll-after-ms` and backs off). Within `wait_ms` (default 30000, at most the server's `ASK_MAX_WAIT_MS`, default 120000) the answer is `200` with the run's final status and only the assistant messages it added; past it, `202` with `wait_url` (also in `Location`) to wait again and `poll_url` to poll; `requires_action` answers `200` with `tool_calls`, to be answered with `POST …/submit_tool_outputs?wait_ms=`, which answers the same way. The run's id is read before the wait applies, so even `wait_ms: 0` answers `202` naming the run.\n\n**Server-sent events.** With `stream: true` in the body, or without `stream` and with an `Accept` header containing `text/event-stream`, the answer is `200` `text/event-stream` (`Cache-Control: no-cache`, `X-Accel-Buffering: no`) once the thread's turn is taken — errors before that (400, 401, 404, 409, 422) are still plain JSON answers with their status. Events, each `event: <name>` and one `data:` line of JSON: `run.status` (the `Run`, on each status change), `message.delta` (`AskMessageDelta`: `message_id`, `delta` text), `message.completed` (the assistant `Message`), then exactly one of `result` (`AskStreamResult`: the `AskResult` plus `http_status`, 200 or 202) or `error` (an `Error` body) as the last event. Comment lines `: keep-alive` come every `ASK_HEARTBEAT_MS` (default 15000 ms). A client that disconnects ends its wait, not the run. Event streams are not stored for `Idempotency-Key` replays.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/AskNewThreadRequest"
+              },
+              "example": {
+                "content": "What is the capital of France?",
+                "thread": {
+                  "title": "Geography",
+                  "metadata": {
+                    "topic": "capitals"
+                  }
+                },
+                "stream": false
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The run settled within the wait: it ended, or needs tool outputs (`requires_action`, with `tool_calls`). With `stream: true` or `Accept: text/event-stream`: server-sent events ending with a `result` or `error` event.",
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AskResult"
+                },
+                "examples": {
+                  "completed": {
+                    "$ref": "#/components/examples/AskCompleted"
+                  },
+                  "requires_action": {
+                    "$ref": "#/components/examples/AskRequiresAction"
+                  }
+                }
+              },
+              "text/event-stream": {
+                "schema": {
+                  "type": "string",
+                  "description": "Server-sent events; see the operation's description."
+                },
+                "examples": {
+                  "completed": {
+                    "$ref": "#/components/examples/AskEventStream"
+                  }
+                }
+              }
+            }
+          },
+          "202": {
+            "description": "The wait ran out (or the server is shutting down) and the run goes on: `messages` is empty, `poll_url` and `wait_url` say where to follow it. The thread stays busy until the run ends.",
+            "headers": {
+              "Location": {
+                "$ref": "#/components/headers/AskLocation"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AskResult"
+                },
+                "examples": {
+                  "in_progress": {
+                    "$ref": "#/components/examples/AskAccepted"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/IdempotencyKeyInUse"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -1243,6 +1791,11 @@ enum OpenAPIDocument {
           "Admin"
         ],
         "summary": "Create an assistant upstream",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -1262,6 +1815,11 @@ enum OpenAPIDocument {
                   "$ref": "#/components/schemas/Assistant"
                 }
               }
+            },
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
             }
           },
           "400": {
@@ -1276,8 +1834,14 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
+          "409": {
+            "$ref": "#/components/responses/IdempotencyKeyInUse"
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -1349,6 +1913,11 @@ enum OpenAPIDocument {
           "Admin"
         ],
         "summary": "Modify an assistant",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -1368,6 +1937,11 @@ enum OpenAPIDocument {
                   "$ref": "#/components/schemas/Assistant"
                 }
               }
+            },
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
             }
           },
           "400": {
@@ -1382,8 +1956,14 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
+          "409": {
+            "$ref": "#/components/responses/IdempotencyKeyInUse"
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -1527,6 +2107,9 @@ enum OpenAPIDocument {
                     "migrations": {
                       "status": "unknown",
                       "message": "Not checked because the database is unavailable."
+                    },
+                    "upstream": {
+                      "status": "ok"
                     }
                   }
                 }
@@ -1751,6 +2334,40 @@ enum OpenAPIDocument {
         "schema": {
           "type": "string"
         }
+      },
+      "IdempotencyKey": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "description": "Makes a retried `POST` safe. The first request with a key runs and its answer is stored; a later request with the same key and the same request (method, path with query, and byte-identical body) gets that stored answer again — status and body, with `Idempotent-Replayed: true` (and `Location` for a `202`) — without touching the upstream. While the first is still running, a duplicate waits for it (up to the server's largest wait, `ASK_MAX_WAIT_MS`, default 120000 ms) and then gets its answer, or `409` `idempotency_key_in_use`. The same key with a different request: `422` `idempotency_key_reused`. `5xx`, `409` (such as `thread_busy`) and `429` answers are not stored: the key is released, so a retry with it runs again. Nor are event streams (`stream: true`): the key only keeps a concurrent duplicate waiting while the stream runs and is released when it ends, after which the same request runs again. Every other answer is stored, other `4xx` errors included. Keys are per user (another user's identical key is unrelated) and expire `IDEMPOTENCY_TTL_SECONDS` (default 86400) after the first request. A key that is empty, longer than 255 bytes or not visible ASCII: `400` `invalid_parameter`, param `Idempotency-Key`. Ignored on other methods.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 255,
+          "pattern": "^[!-~]+$"
+        },
+        "example": "5f0c2d6e-8a43-4a55-9a1e-3b7f2c9d1e04"
+      },
+      "WaitMs": {
+        "name": "wait_ms",
+        "in": "query",
+        "required": false,
+        "description": "How long to wait for the run to settle, in milliseconds; absent: the server's default (`ASK_DEFAULT_WAIT_MS`, default 30000). Values above the server's maximum (`ASK_MAX_WAIT_MS`, default 120000) wait the maximum. Not a whole number of 0 or more: `400` `invalid_parameter`.",
+        "schema": {
+          "type": "integer",
+          "minimum": 0,
+          "default": 30000
+        }
+      },
+      "ToolOutputsWaitMs": {
+        "name": "wait_ms",
+        "in": "query",
+        "required": false,
+        "description": "When present (even `0`), the outputs are submitted and the gateway then waits up to this many milliseconds for the run to settle, answering like an ask (`AskResult`, `200` or `202`) instead of with the run. Capped at the server's maximum (`ASK_MAX_WAIT_MS`, default 120000). Not a whole number of 0 or more: `400` `invalid_parameter`.",
+        "schema": {
+          "type": "integer",
+          "minimum": 0
+        }
       }
     },
     "headers": {
@@ -1772,11 +2389,23 @@ enum OpenAPIDocument {
         "schema": {
           "type": "string"
         }
+      },
+      "IdempotentReplayed": {
+        "description": "`true` when this is the stored answer of an earlier request with the same `Idempotency-Key`; absent otherwise.",
+        "schema": {
+          "const": "true"
+        }
+      },
+      "AskLocation": {
+        "description": "The run's `wait_url` (`/v1/threads/{thread_id}/runs/{run_id}/wait`): `POST` it to wait again.",
+        "schema": {
+          "type": "string"
+        }
       }
     },
     "responses": {
       "BadRequest": {
-        "description": "The request is invalid. Codes: `invalid_json` (the body is not JSON), `invalid_body` (not the expected object), `missing_parameter`, `invalid_parameter` (with `param`), `invalid_query`, `invalid_path` (a bad percent-escape), `assistant_not_allowed` (runs), and the upstream's own 400s passed through (`invalid_request_error`).",
+        "description": "The request is invalid. Codes: `invalid_json` (the body is not JSON), `invalid_body` (not the expected object), `missing_parameter`, `invalid_parameter` (with `param`), `invalid_query`, `invalid_path` (a bad percent-escape), `assistant_not_allowed` and `assistant_required` (runs and asks), an invalid `Idempotency-Key` (`invalid_parameter`, param `Idempotency-Key`), and the upstream's own 400s passed through (`invalid_request_error`).",
         "content": {
           "application/json": {
             "schema": {
@@ -1852,8 +2481,8 @@ enum OpenAPIDocument {
           }
         }
       },
-      "Conflict": {
-        "description": "A run is active on the thread (`thread_busy`; the message names the active run). Planned: returned once the gateway serializes turns per thread.",
+      "IdempotencyKeyInUse": {
+        "description": "The first request with this `Idempotency-Key` is still running after the duplicate waited for it; retry later with the same key.",
         "content": {
           "application/json": {
             "schema": {
@@ -1861,10 +2490,10 @@ enum OpenAPIDocument {
             },
             "example": {
               "error": {
-                "message": "Thread thr_abc123 already has an active run (run_abc123).",
+                "message": "A request with this Idempotency-Key is still being processed; retry later.",
                 "type": "invalid_request_error",
                 "param": null,
-                "code": "thread_busy"
+                "code": "idempotency_key_in_use"
               }
             }
           }
@@ -1883,6 +2512,24 @@ enum OpenAPIDocument {
                 "type": "invalid_request_error",
                 "param": null,
                 "code": "body_too_large"
+              }
+            }
+          }
+        }
+      },
+      "IdempotencyKeyReused": {
+        "description": "This `Idempotency-Key` was already used (by this user, within `IDEMPOTENCY_TTL_SECONDS`) with a different request.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "message": "This Idempotency-Key was already used with a different request.",
+                "type": "invalid_request_error",
+                "param": null,
+                "code": "idempotency_key_reused"
               }
             }
           }
@@ -2021,8 +2668,18 @@ enum OpenAPIDocument {
                 "examples": [
                   "invalid_json",
                   "invalid_parameter",
-                  "not_found"
+                  "not_found",
+                  "thread_busy",
+                  "idempotency_key_reused",
+                  "idempotency_key_in_use"
                 ]
+              },
+              "active_run_id": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "Only with code `thread_busy` (and then always present): the run that holds the thread, or `null` when an ask has taken the thread and is still starting its run."
               }
             }
           }
@@ -4017,6 +4674,508 @@ enum OpenAPIDocument {
             }
           }
         ]
+      },
+      "AskRequest": {
+        "type": "object",
+        "description": "An ask on an existing thread. Unknown fields: `400` `invalid_parameter` naming the field.",
+        "additionalProperties": false,
+        "required": [
+          "content"
+        ],
+        "properties": {
+          "content": {
+            "description": "The user's message: non-empty text, or a non-empty array of content parts (as for `POST /v1/threads/{thread_id}/messages`). Anything else: `400` `invalid_parameter`, param `content`.",
+            "oneOf": [
+              {
+                "type": "string",
+                "title": "text",
+                "minLength": 1
+              },
+              {
+                "type": "array",
+                "title": "content parts",
+                "minItems": 1,
+                "items": {
+                  "$ref": "#/components/schemas/MessageRequestContentPart"
+                }
+              }
+            ]
+          },
+          "assistant_id": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The assistant to run; absent or `null`: the server's default. Others must be on the allow-list (`GET /v1/assistants`), else `400` `assistant_not_allowed`; with no default and none named, `400` `assistant_required`."
+          },
+          "instructions": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Replaces the assistant's instructions for this run."
+          },
+          "metadata": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Metadata"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The run's metadata, passed to the upstream (not the thread's)."
+          },
+          "wait_ms": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "default": 30000,
+            "description": "How long to wait for the run to settle, in milliseconds, including any wait for the thread's turn. Absent or `null`: the server's default (`ASK_DEFAULT_WAIT_MS`, default 30000); above the server's maximum (`ASK_MAX_WAIT_MS`, default 120000): the maximum. Not a whole number of 0 or more: `400` `invalid_parameter`."
+          },
+          "stream": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "`true`: answer with server-sent events (`text/event-stream`). Absent or `null`: streams when the `Accept` header contains `text/event-stream`. `false` never streams."
+          }
+        }
+      },
+      "AskNewThreadRequest": {
+        "type": "object",
+        "description": "An ask on a new thread. Unknown fields: `400` `invalid_parameter` naming the field.",
+        "additionalProperties": false,
+        "required": [
+          "content"
+        ],
+        "properties": {
+          "content": {
+            "description": "The user's message: non-empty text, or a non-empty array of content parts (as for `POST /v1/threads/{thread_id}/messages`). Anything else: `400` `invalid_parameter`, param `content`.",
+            "oneOf": [
+              {
+                "type": "string",
+                "title": "text",
+                "minLength": 1
+              },
+              {
+                "type": "array",
+                "title": "content parts",
+                "minItems": 1,
+                "items": {
+                  "$ref": "#/components/schemas/MessageRequestContentPart"
+                }
+              }
+            ]
+          },
+          "assistant_id": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The assistant to run; absent or `null`: the server's default. Others must be on the allow-list (`GET /v1/assistants`), else `400` `assistant_not_allowed`; with no default and none named, `400` `assistant_required`."
+          },
+          "instructions": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Replaces the assistant's instructions for this run."
+          },
+          "metadata": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Metadata"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The run's metadata, passed to the upstream (not the thread's)."
+          },
+          "wait_ms": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "default": 30000,
+            "description": "How long to wait for the run to settle, in milliseconds, including any wait for the thread's turn. Absent or `null`: the server's default (`ASK_DEFAULT_WAIT_MS`, default 30000); above the server's maximum (`ASK_MAX_WAIT_MS`, default 120000): the maximum. Not a whole number of 0 or more: `400` `invalid_parameter`."
+          },
+          "stream": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "`true`: answer with server-sent events (`text/event-stream`). Absent or `null`: streams when the `Accept` header contains `text/event-stream`. `false` never streams."
+          },
+          "thread": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "description": "The new thread's `metadata` and `title`, as in `POST /v1/threads` (errors name `thread.metadata`). Other fields: `400` `invalid_parameter`.",
+            "additionalProperties": false,
+            "properties": {
+              "metadata": {
+                "$ref": "#/components/schemas/ThreadMetadata"
+              },
+              "title": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "maxLength": 256
+              }
+            }
+          }
+        }
+      },
+      "AskResult": {
+        "type": "object",
+        "description": "The answer of an ask, a wait, or `submit_tool_outputs?wait_ms=`. With HTTP `200` the run has settled: it ended (`completed`, `failed`, `cancelled`, `expired`, `incomplete`) or needs tool outputs (`requires_action`, with `tool_calls`). With `202` the wait ran out (or the server is shutting down) and the run goes on: `messages` is empty and `poll_url`/`wait_url` say where to follow it.",
+        "required": [
+          "object",
+          "thread_id",
+          "status",
+          "run",
+          "messages",
+          "upstream_requests"
+        ],
+        "properties": {
+          "object": {
+            "const": "thread.ask"
+          },
+          "thread_id": {
+            "type": "string",
+            "description": "threadgate's thread id (`thr_…`); for `POST /v1/ask`, the new thread."
+          },
+          "status": {
+            "type": "string",
+            "description": "The run's status when the answer was made (the same as `run.status`).",
+            "enum": [
+              "queued",
+              "in_progress",
+              "requires_action",
+              "cancelling",
+              "cancelled",
+              "failed",
+              "completed",
+              "incomplete",
+              "expired"
+            ]
+          },
+          "run": {
+            "$ref": "#/components/schemas/Run"
+          },
+          "messages": {
+            "type": "array",
+            "description": "Only the assistant messages this run added, oldest first (not the user's message, not earlier turns). Empty in a `202`.",
+            "items": {
+              "$ref": "#/components/schemas/Message"
+            }
+          },
+          "upstream_requests": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Upstream requests this answer cost: 1 when the run was followed by its event stream; more when polling (`ASK_MODE=poll`, a broken stream, or a wait on an existing run), which honours `openai-poll-after-ms` and backs off."
+          },
+          "tool_calls": {
+            "type": "array",
+            "description": "Only when `status` is `requires_action`: the calls to answer (`run.required_action.submit_tool_outputs.tool_calls`), all in one `submit_tool_outputs`.",
+            "items": {
+              "$ref": "#/components/schemas/ToolCall"
+            }
+          },
+          "poll_url": {
+            "type": "string",
+            "description": "Only in a `202`: `GET` it for the run (`/v1/threads/{thread_id}/runs/{run_id}`)."
+          },
+          "wait_url": {
+            "type": "string",
+            "description": "Only in a `202`: `POST` it to wait again (`/v1/threads/{thread_id}/runs/{run_id}/wait`); also the `Location` header."
+          }
+        }
+      },
+      "AskStreamResult": {
+        "description": "The data of the `result` event that ends an event stream: the `AskResult` the JSON answer would have carried, with the status that answer would have had.",
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/AskResult"
+          },
+          {
+            "type": "object",
+            "required": [
+              "http_status"
+            ],
+            "properties": {
+              "http_status": {
+                "type": "integer",
+                "enum": [
+                  200,
+                  202
+                ]
+              }
+            }
+          }
+        ]
+      },
+      "AskMessageDelta": {
+        "type": "object",
+        "description": "The data of a `message.delta` event: text added to an assistant message.",
+        "required": [
+          "message_id",
+          "delta"
+        ],
+        "properties": {
+          "message_id": {
+            "type": "string"
+          },
+          "delta": {
+            "type": "string"
+          }
+        }
+      }
+    },
+    "examples": {
+      "ThreadBusy": {
+        "summary": "A run holds the thread",
+        "value": {
+          "error": {
+            "message": "Thread thr_abc123 has an active run run_abc123; wait for it to end or cancel it.",
+            "type": "invalid_request_error",
+            "param": null,
+            "code": "thread_busy",
+            "active_run_id": "run_abc123"
+          }
+        }
+      },
+      "ThreadBusyStarting": {
+        "summary": "An ask is starting a run on the thread",
+        "value": {
+          "error": {
+            "message": "Thread thr_abc123 is starting a run; retry shortly.",
+            "type": "invalid_request_error",
+            "param": null,
+            "code": "thread_busy",
+            "active_run_id": null
+          }
+        }
+      },
+      "IdempotencyKeyInUse": {
+        "summary": "The first request with this Idempotency-Key is still running",
+        "value": {
+          "error": {
+            "message": "A request with this Idempotency-Key is still being processed; retry later.",
+            "type": "invalid_request_error",
+            "param": null,
+            "code": "idempotency_key_in_use"
+          }
+        }
+      },
+      "AskCompleted": {
+        "summary": "The run completed within the wait",
+        "value": {
+          "object": "thread.ask",
+          "thread_id": "thr_abc123",
+          "status": "completed",
+          "run": {
+            "id": "run_abc123",
+            "object": "thread.run",
+            "created_at": 1735689600,
+            "thread_id": "thr_abc123",
+            "assistant_id": "asst_abc123",
+            "status": "completed",
+            "required_action": null,
+            "last_error": null,
+            "expires_at": null,
+            "started_at": 1735689600,
+            "cancelled_at": null,
+            "failed_at": null,
+            "completed_at": 1735689602,
+            "incomplete_details": null,
+            "model": "gpt-4o",
+            "instructions": "You are helpful.",
+            "tools": [],
+            "metadata": {},
+            "usage": {
+              "prompt_tokens": 42,
+              "completion_tokens": 9,
+              "total_tokens": 51
+            },
+            "temperature": 1.0,
+            "top_p": 1.0,
+            "max_prompt_tokens": null,
+            "max_completion_tokens": null,
+            "truncation_strategy": {
+              "type": "auto",
+              "last_messages": null
+            },
+            "tool_choice": "auto",
+            "parallel_tool_calls": true,
+            "response_format": "auto"
+          },
+          "messages": [
+            {
+              "id": "msg_def456",
+              "object": "thread.message",
+              "created_at": 1735689601,
+              "thread_id": "thr_abc123",
+              "status": "completed",
+              "incomplete_details": null,
+              "completed_at": 1735689602,
+              "incomplete_at": null,
+              "role": "assistant",
+              "content": [
+                {
+                  "type": "text",
+                  "text": {
+                    "value": "Paris is the capital of France.",
+                    "annotations": []
+                  }
+                }
+              ],
+              "assistant_id": "asst_abc123",
+              "run_id": "run_abc123",
+              "attachments": [],
+              "metadata": {}
+            }
+          ],
+          "upstream_requests": 1
+        }
+      },
+      "AskRequiresAction": {
+        "summary": "The run waits on tool outputs",
+        "description": "Answer with `POST /v1/threads/{thread_id}/runs/{run_id}/submit_tool_outputs?wait_ms=…` and get the next `AskResult`.",
+        "value": {
+          "object": "thread.ask",
+          "thread_id": "thr_abc123",
+          "status": "requires_action",
+          "run": {
+            "id": "run_abc123",
+            "object": "thread.run",
+            "created_at": 1735689600,
+            "thread_id": "thr_abc123",
+            "assistant_id": "asst_abc123",
+            "status": "requires_action",
+            "required_action": {
+              "type": "submit_tool_outputs",
+              "submit_tool_outputs": {
+                "tool_calls": [
+                  {
+                    "id": "call_w1",
+                    "type": "function",
+                    "function": {
+                      "name": "get_weather",
+                      "arguments": "{\"city\":\"Paris\"}"
+                    }
+                  },
+                  {
+                    "id": "call_t1",
+                    "type": "function",
+                    "function": {
+                      "name": "get_time",
+                      "arguments": "{\"city\":\"Paris\"}"
+                    }
+                  }
+                ]
+              }
+            },
+            "last_error": null,
+            "expires_at": 1735690200,
+            "started_at": 1735689600,
+            "cancelled_at": null,
+            "failed_at": null,
+            "completed_at": null,
+            "incomplete_details": null,
+            "model": "gpt-4o",
+            "instructions": "You are helpful.",
+            "tools": [],
+            "metadata": {},
+            "usage": null,
+            "temperature": 1.0,
+            "top_p": 1.0,
+            "max_prompt_tokens": null,
+            "max_completion_tokens": null,
+            "truncation_strategy": {
+              "type": "auto",
+              "last_messages": null
+            },
+            "tool_choice": "auto",
+            "parallel_tool_calls": true,
+            "response_format": "auto"
+          },
+          "messages": [],
+          "upstream_requests": 1,
+          "tool_calls": [
+            {
+              "id": "call_w1",
+              "type": "function",
+              "function": {
+                "name": "get_weather",
+                "arguments": "{\"city\":\"Paris\"}"
+              }
+            },
+            {
+              "id": "call_t1",
+              "type": "function",
+              "function": {
+                "name": "get_time",
+                "arguments": "{\"city\":\"Paris\"}"
+              }
+            }
+          ]
+        }
+      },
+      "AskAccepted": {
+        "summary": "The wait ran out; the run goes on",
+        "value": {
+          "object": "thread.ask",
+          "thread_id": "thr_abc123",
+          "status": "in_progress",
+          "run": {
+            "id": "run_abc123",
+            "object": "thread.run",
+            "created_at": 1735689600,
+            "thread_id": "thr_abc123",
+            "assistant_id": "asst_abc123",
+            "status": "in_progress",
+            "required_action": null,
+            "last_error": null,
+            "expires_at": 1735690200,
+            "started_at": 1735689600,
+            "cancelled_at": null,
+            "failed_at": null,
+            "completed_at": null,
+            "incomplete_details": null,
+            "model": "gpt-4o",
+            "instructions": "You are helpful.",
+            "tools": [],
+            "metadata": {},
+            "usage": null,
+            "temperature": 1.0,
+            "top_p": 1.0,
+            "max_prompt_tokens": null,
+            "max_completion_tokens": null,
+            "truncation_strategy": {
+              "type": "auto",
+              "last_messages": null
+            },
+            "tool_choice": "auto",
+            "parallel_tool_calls": true,
+            "response_format": "auto"
+          },
+          "messages": [],
+          "upstream_requests": 1,
+          "poll_url": "/v1/threads/thr_abc123/runs/run_abc123",
+          "wait_url": "/v1/threads/thr_abc123/runs/run_abc123/wait"
+        }
+      },
+      "AskEventStream": {
+        "summary": "A streamed ask (run objects shortened)",
+        "value": "event: run.status\ndata: {\"id\":\"run_abc123\",\"object\":\"thread.run\",\"thread_id\":\"thr_abc123\",\"status\":\"queued\",…}\n\nevent: run.status\ndata: {\"id\":\"run_abc123\",\"object\":\"thread.run\",\"thread_id\":\"thr_abc123\",\"status\":\"in_progress\",…}\n\nevent: message.delta\ndata: {\"message_id\":\"msg_def456\",\"delta\":\"Paris is \"}\n\n: keep-alive\n\nevent: message.delta\ndata: {\"message_id\":\"msg_def456\",\"delta\":\"the capital of France.\"}\n\nevent: message.completed\ndata: {\"id\":\"msg_def456\",\"object\":\"thread.message\",\"role\":\"assistant\",…}\n\nevent: run.status\ndata: {\"id\":\"run_abc123\",\"object\":\"thread.run\",\"thread_id\":\"thr_abc123\",\"status\":\"completed\",…}\n\nevent: result\ndata: {\"object\":\"thread.ask\",\"thread_id\":\"thr_abc123\",\"status\":\"completed\",\"run\":{…},\"messages\":[{…}],\"upstream_requests\":1,\"http_status\":200}\n\n"
       }
     }
   }
