@@ -2695,8 +2695,8 @@ enum OpenAPIDocument {
       },
       "ThreadMetadata": {
         "type": "object",
-        "description": "Up to 14 string pairs (the upstream allows 16; threadgate keeps two for itself). Keys are at most 64 characters and may not start with `threadgate_` (reserved: 400 `invalid_parameter`, param `metadata`); values are at most 512 characters. Reserved keys never appear in responses.",
-        "maxProperties": 14,
+        "description": "Up to 13 string pairs (the upstream allows 16; threadgate keeps three for itself). Keys are at most 64 characters and may not start with `threadgate_` (reserved: 400 `invalid_parameter`, param `metadata`); values are at most 512 characters. Reserved keys never appear in responses.",
+        "maxProperties": 13,
         "propertyNames": {
           "maxLength": 64,
           "not": {
