@@ -14,6 +14,7 @@ extension Gateway {
         }
         routes.post("/ask") { request in
             let ask = try AskRequest(request, settings: self.configuration.ask, newThread: true)
+            _ = try self.assistantForRun(ask.assistantID)  // refused before a thread is made for it
             let thread = try await self.makeThread(
                 for: try request.caller, metadata: ask.thread?["metadata"], title: ask.thread?["title"], messages: [],
                 paramPrefix: "thread.", request)

@@ -63,19 +63,19 @@ struct IdempotencyMiddleware: Middleware {
             response = try await next(request)
         } catch {
             let apiError = (error as? APIErrorConvertible)?.apiError
-            if let apiError, Self.isStored(apiError.status.rawValue) {
-                try await store.complete(subject: subject, key: key, status: apiError.status.rawValue, body: apiError.body.serialized())
+            if let apiError, Self.isStored(apiError.status.rawValue), !Task.isCancelled {
+                await record { try await $0.complete(subject: subject, key: key, status: apiError.status.rawValue, body: apiError.body.serialized()) }
             } else {
-                try? await store.abandon(subject: subject, key: key)
+                await record { try await $0.abandon(subject: subject, key: key) }
             }
             throw error
         }
         switch response.body {
         case .bytes(let body) where Self.isStored(response.status.rawValue):
-            try await store.complete(subject: subject, key: key, status: response.status.rawValue, body: body)
+            await record { try await $0.complete(subject: subject, key: key, status: response.status.rawValue, body: body) }
             return response
         case .bytes:
-            try? await store.abandon(subject: subject, key: key)
+            await record { try await $0.abandon(subject: subject, key: key) }
             return response
         case .stream(let write):
             let store = self.store
@@ -86,6 +86,13 @@ struct IdempotencyMiddleware: Middleware {
             }
             return streamed
         }
+    }
+
+    /// Writes the key's outcome even when the request's task was cancelled (its client went
+    /// away): the write runs in a task of its own, so the key is never left `in_flight`.
+    private func record(_ write: @escaping @Sendable (IdempotencyStore) async throws -> Void) async {
+        let store = self.store
+        await Task { try? await write(store) }.value
     }
 
     /// Answers a retry should get again: not 5xx, and not the transient 409 (busy thread) and

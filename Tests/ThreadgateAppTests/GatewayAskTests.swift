@@ -284,7 +284,8 @@ struct GatewayAskTests {
                 let socket = try connectLoopback(stack.port)
                 defer { close(socket) }
                 let body = Array("{\"content\":\"gone [[slow:800]]\",\"wait_ms\":20000}".utf8)
-                let head = "POST /v1/threads/\(thread)/ask HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice)\r\nContent-Length: \(body.count)\r\n\r\n"
+                let head = "POST /v1/threads/\(thread)/ask HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice)\r\n"
+                    + "Idempotency-Key: gone-1\r\nContent-Length: \(body.count)\r\n\r\n"
                 let bytes = Array(head.utf8) + body
                 _ = bytes.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 usleep(200_000)
@@ -298,6 +299,12 @@ struct GatewayAskTests {
             #expect(runs["data"]?[0]?["status"] == "completed")
             let next = try await stack.call("POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "still here?"])
             #expect(next.status == 200)
+            // The key of the ask nobody heard the answer to is free again: the retry runs.
+            let retry = try await send(
+                "POST", "/v1/threads/\(thread)/ask", port: stack.port,
+                headers: [("Authorization", "Bearer \(alice)"), ("Idempotency-Key", "gone-1")],
+                body: Array("{\"content\":\"gone [[slow:800]]\",\"wait_ms\":20000}".utf8))
+            #expect(retry.status == 200, "\(retry.text)")
         }
     }
 
