@@ -2,6 +2,7 @@ import Auth
 import DatabaseTestSupport
 import Foundation
 import JSON
+import Simulator
 import Testing
 import TestSupport
 import UpstreamAPI
@@ -158,6 +159,27 @@ struct GatewayAccessTests {
             #expect(response.status == 502)
             #expect(!response.text.contains("sk-wrong"))
             #expect(try await rowCount(stack, "threads") == 0)
+        }
+        // The upstream rate-limits: 429 with its Retry-After; it fails: 502 (GETs after retries).
+        var limited = FaultSettings()
+        limited.rateLimitRate = 1
+        limited.retryAfterSeconds = 7
+        try await withGatewayStack(faults: limited) { stack in
+            let response = try await stack.call("POST", "/v1/threads", token: try stack.token("alice"), json: [:])
+            #expect(response.status == 429, "\(response.text)")
+            #expect(response[header: "retry-after"] == "7")
+            #expect(try response.json()["error"]?["type"] == "rate_limit_error")
+        }
+        var failing = FaultSettings()
+        failing.errorRate = 1
+        try await withGatewayStack(faults: failing) { stack in
+            let token = try stack.token("alice")
+            let create = try await stack.call("POST", "/v1/threads", token: token, json: [:])
+            #expect(create.status == 502)
+            let list = try await stack.call("GET", "/v1/assistants", token: token)
+            #expect(list.status == 502)
+            #expect(stack.simulator.stats.requests(withStatus: 500) + stack.simulator.stats.requests(withStatus: 502)
+                + stack.simulator.stats.requests(withStatus: 503) > 2, "the GET was retried, the POST was not")
         }
         // Nothing listening upstream: 502, with no host or port in the body.
         let closed = closedPort()
