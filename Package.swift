@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         // Already in the graph through jwt-kit (same URL and range): HMAC for minting, SHA-256 for the cache.
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
+        // Metrics API (any module emits with `import Metrics`) and its Prometheus backend; neither
+        // brings an event loop (swift-prometheus needs only swift-atomics and CoreMetrics).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C shims: a module map and a header each, nothing else.
@@ -48,6 +52,8 @@ let package = Package(
         .target(name: "UpstreamAPI", dependencies: ["JSON"], swiftSettings: strict),
         // The Assistants v2 dialect: typed calls over the libcurl client, and its `UpstreamDialect`.
         .target(name: "AssistantsV2", dependencies: ["UpstreamHTTP", "UpstreamAPI", "JSON"], swiftSettings: strict),
+        // The Responses + Conversations dialect: the same `UpstreamDialect` over OpenAI's successor API.
+        .target(name: "ResponsesV1", dependencies: ["UpstreamHTTP", "UpstreamAPI", "JSON"], swiftSettings: strict),
 
         // Domain-free building blocks above the wrappers.
         .target(name: "JSON", swiftSettings: strict),
@@ -73,7 +79,10 @@ let package = Package(
         // to `UpstreamAPI`'s protocol only, never to one dialect or to the simulator.
         .target(
             name: "Gateway",
-            dependencies: ["EventLoop", "HTTP1", "HTTPRouting", "JSON", "Postgres", "UpstreamAPI"],
+            dependencies: [
+                "EventLoop", "HTTP1", "HTTPRouting", "JSON", "Postgres", "UpstreamAPI",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         // The application: configuration, logging, the servers it runs.
@@ -81,8 +90,10 @@ let package = Package(
             name: "ThreadgateApp",
             dependencies: [
                 "EventLoop", "HTTP1", "HTTPRouting", "JSON", "Simulator", "Postgres", "Auth", "Gateway", "UpstreamAPI",
-                "AssistantsV2", "UpstreamHTTP",
+                "AssistantsV2", "ResponsesV1", "UpstreamHTTP",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -143,6 +154,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ResponsesV1Tests",
+            dependencies: ["ResponsesV1", "UpstreamAPI", "Simulator", "UpstreamHTTP", "EventLoop", "HTTP1", "JSON", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "AuthTests",
             dependencies: [
                 "Auth", "UpstreamHTTP", "EventLoop", "HTTP1", "JSON", "TestSupport",
@@ -157,7 +173,9 @@ let package = Package(
             name: "ThreadgateAppTests",
             dependencies: [
                 "ThreadgateApp", "HTTP1", "EventLoop", "HTTPRouting", "JSON", "Postgres", "TestSupport",
-                "DatabaseTestSupport", "Auth", "Simulator", "Gateway",
+                "DatabaseTestSupport", "Auth", "Simulator", "Gateway", "UpstreamAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),

@@ -22,6 +22,8 @@
 #   contract   tests/contract/run.sh              the openai Python SDK against `threadgate simulate`;
 #                                                 openapi/openapi.json validated (openapi-spec-validator)
 #   e2e        scripts/e2e.sh                     black-box checks of the real binary
+#   crash      tests/crash/ask-kill9.sh           kill -9 of threadgate mid-ask, restart, the
+#                                                 run and the thread still usable
 #   deploy     scripts/check-deploy.sh            release build (incremental in .build-release)
 #                                                 and the deploy/ files validated offline
 #
@@ -213,6 +215,12 @@ if [ -x scripts/e2e.sh ]; then
     run_step e2e scripts/e2e.sh
 else
     skip_step e2e "scripts/e2e.sh missing or not executable"
+fi
+
+if [ "${THREADGATE_SKIP_DB_TESTS:-0}" = 1 ] || [ -z "${TEST_DATABASE_URL:-}" ]; then
+    skip_step crash "no database"
+else
+    run_step crash tests/crash/ask-kill9.sh
 fi
 
 # The release build and the deploy files (Dockerfile's commands, k8s, compose, systemd), checked

@@ -21,6 +21,6 @@ struct AuthenticationMiddleware: Middleware {
         try await users.touch(caller)
         var request = request
         request.attributes[CallerKey.self] = caller
-        return try await next(request)
+        return try await HTTPResponse.attributed(to: caller.subject) { try await next(request) }
     }
 }

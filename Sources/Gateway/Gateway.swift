@@ -42,6 +42,9 @@ public final class Gateway: Sendable {
     let runs: RunStore
     let userStore: UserStore
     let assistantCatalog: AssistantCatalog
+    let turns: ThreadTurns
+    let idempotency: IdempotencyStore
+    let drain = DrainSignal()
 
     public init(
         database: @escaping @Sendable () throws(APIError) -> PostgresPool, dialects: UpstreamDialects, authenticator: any CallerAuthenticator,
@@ -55,19 +58,28 @@ public final class Gateway: Sendable {
         runs = RunStore(database: database)
         userStore = UserStore(database: database)
         assistantCatalog = AssistantCatalog(lifetime: configuration.assistantCacheLifetime)
+        turns = ThreadTurns(database: database)
+        idempotency = IdempotencyStore(database: database, lifetime: configuration.idempotencyLifetime)
+    }
+
+    /// Shutdown has begun: waiting asks answer 202 now, new ones do not wait.
+    public func beginDraining() {
+        drain.begin()
     }
 
     /// Registers every frontend and admin route.
     public func register(on routes: RouterBuilder) {
+        let idempotent = IdempotencyMiddleware(store: idempotency, inFlightWait: configuration.ask.maximumWait)
         let frontend = routes.group(
-            "/v1", middleware: [AuthenticationMiddleware(authenticator: authenticator, users: users, requireAdmin: false)])
+            "/v1", middleware: [AuthenticationMiddleware(authenticator: authenticator, users: users, requireAdmin: false), idempotent])
         registerThreadRoutes(on: frontend)
         registerMessageRoutes(on: frontend)
         registerRunRoutes(on: frontend)
+        registerAskRoutes(on: frontend)
         frontend.get("/assistants") { request in try await self.listSelectableAssistants(request) }
 
         let admin = routes.group(
-            "/admin/v1", middleware: [AuthenticationMiddleware(authenticator: authenticator, users: users, requireAdmin: true)])
+            "/admin/v1", middleware: [AuthenticationMiddleware(authenticator: authenticator, users: users, requireAdmin: true), idempotent])
         registerAdminRoutes(on: admin)
     }
 
@@ -99,6 +111,7 @@ public final class Gateway: Sendable {
         do {
             return try await call(dialect)
         } catch {
+            if error.isRunActive { throw Self.threadBusy(thread, activeRunID: error.activeRunID) }
             throw error.apiError(replacing: [(thread.upstreamThreadID, thread.id)])
         }
     }

@@ -12,6 +12,10 @@ public struct GatewayConfiguration: Sendable {
     public var assistantCacheLifetime: Duration
     /// How often a process writes a user's `last_seen_at` at most.
     public var lastSeenInterval: Duration
+    /// Ask-and-wait settings.
+    public var ask = AskSettings()
+    /// How long an `Idempotency-Key` is remembered (`IDEMPOTENCY_TTL_SECONDS`).
+    public var idempotencyLifetime: Duration = .seconds(86_400)
 
     public init(
         defaultAssistantID: String? = nil, allowedAssistantIDs: [String] = [], defaultDialect: DialectKind = .assistants,
@@ -32,4 +36,32 @@ public struct GatewayConfiguration: Sendable {
         }
         return ids
     }
+}
+
+/// How asks wait.
+public struct AskSettings: Sendable, Equatable {
+    /// How runs are followed: one streamed request, or polling.
+    public enum Mode: String, Sendable, Equatable {
+        case stream, poll
+    }
+
+    /// `ASK_MODE`: `stream` (default; polling is the fallback) or `poll`.
+    public var mode: Mode = .stream
+    /// `wait_ms` when the client gives none (`ASK_DEFAULT_WAIT_MS`).
+    public var defaultWait: Duration = .seconds(30)
+    /// The largest `wait_ms` honoured (`ASK_MAX_WAIT_MS`).
+    public var maximumWait: Duration = .seconds(120)
+    /// How long a thread stays held by an ask that has not yet started its run (a crashed
+    /// instance's claim expires after this).
+    public var claimLease: Duration = .seconds(60)
+    /// How long a started run holds its thread before anyone may take it without checking
+    /// (upstream runs expire after 10 minutes).
+    public var runLease: Duration = .seconds(900)
+    /// Comment lines sent on idle event streams.
+    public var heartbeat: Duration = .seconds(15)
+    /// First and largest pause between polls when the upstream gives no `openai-poll-after-ms`.
+    public var pollInitial: Duration = .milliseconds(200)
+    public var pollMaximum: Duration = .seconds(2)
+
+    public init() {}
 }

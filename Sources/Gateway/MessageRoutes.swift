@@ -25,6 +25,7 @@ extension Gateway {
         let thread = try await ownedThread(request)
         let body = try request.decodeJSONObject()
         try Self.rejectUnknownFields(body, allowed: Self.messageFields)
+        try await requireFreeThread(thread, request)
         let message = try await upstream(thread) { dialect throws(UpstreamAPIError) in
             try await dialect.createMessage(threadID: thread.upstreamThreadID, body: body, context: context(request))
         }

@@ -16,8 +16,14 @@ extension Gateway {
         routes.get("/threads/{thread_id}/runs") { request in
             let thread = try await self.ownedThread(request)
             let page = try Self.pageRequest(request)
-            let result = try await self.upstream(thread) { dialect throws(UpstreamAPIError) in
-                try await dialect.listRuns(threadID: thread.upstreamThreadID, page: page, context: self.context(request))
+            let dialect = try self.dialects.dialect(thread.dialect)
+            let result: UpstreamPage
+            do throws(UpstreamAPIError) {
+                result = try await dialect.listRuns(threadID: thread.upstreamThreadID, page: page, context: self.context(request))
+            } catch {
+                guard error.kind == .unsupported else { throw error.apiError(replacing: [(thread.upstreamThreadID, thread.id)]) }
+                // The upstream cannot list a thread's runs: the runs threadgate recorded.
+                return .json(.object(try await self.recordedRuns(thread, page, request)))
             }
             return try self.present(result, of: thread, kind: "run")
         }
@@ -34,6 +40,7 @@ extension Gateway {
         routes.post("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs") { request in
             let body = try request.decodeJSONObject()
             try Self.rejectUnknownFields(body, allowed: ["tool_outputs", "stream"])
+            if request.query["wait_ms"] != nil { return try await self.submitAndWait(request, body: body) }
             if body["stream"]?.boolValue == true { throw Self.streamingUnsupported }
             return try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
                 try await dialect.submitToolOutputs(
@@ -72,10 +79,18 @@ extension Gateway {
         try Self.rejectUnknownFields(body, allowed: Self.runFields)
         if body["stream"]?.boolValue == true { throw Self.streamingUnsupported }
         body["assistant_id"] = .string(try assistantForRun(body["assistant_id"]))
-        let run = try await upstream(thread) { dialect throws(UpstreamAPIError) in
-            try await dialect.createRun(threadID: thread.upstreamThreadID, body: body, context: context(request))
+        let marker = try await takeTurn(thread, until: .now, request)
+        let run: UpstreamRun
+        do {
+            run = try await upstream(thread) { dialect throws(UpstreamAPIError) in
+                try await dialect.createRun(threadID: thread.upstreamThreadID, body: body, context: context(request))
+            }
+        } catch {
+            try? await turns.release(thread.id, holder: marker)
+            throw error
         }
-        try await runs.record(run, threadID: thread.id, idempotencyKey: nil)
+        try await turns.replace(thread.id, current: marker, next: run.id, lease: configuration.ask.runLease)
+        try await runs.record(run, threadID: thread.id, idempotencyKey: request.headers["idempotency-key"])
         try await threads.touchActivity(thread.id)
         return .json(.object(try present(run.object, of: thread, kind: "run")))
     }
@@ -118,8 +133,48 @@ extension Gateway {
         let run = try await upstream(thread) { dialect throws(UpstreamAPIError) in try await call(dialect, thread, runID) }
         let object = try present(run.object, of: thread, kind: "run")
         if run.status != .queued, run.status != .inProgress {
-            try await runs.update(run, threadID: thread.id)
+            try await observed(run, of: thread)
         }
         return .json(.object(object))
+    }
+}
+
+extension Gateway {
+    /// A page of the runs threadgate recorded for `thread`; runs on it not known to have
+    /// settled are asked upstream first (and their new status stored).
+    func recordedRuns(_ thread: ThreadRecord, _ page: PageRequest, _ request: RoutedRequest) async throws -> JSONObject {
+        var envelope = Self.page(try await runs.runObjects(threadID: thread.id), page)
+        guard var items = envelope["data"]?.arrayValue else { return envelope }
+        let dialect = try dialects.dialect(thread.dialect)
+        for index in items.indices {
+            guard let id = items[index]["id"]?.stringValue, let status = items[index]["status"]?.stringValue,
+                !RunFollower.isSettled(RunState(rawValue: status))
+            else { continue }
+            do {
+                let run = try await dialect.retrieveRun(threadID: thread.upstreamThreadID, runID: id, context: context(request))
+                try await observed(run, of: thread)
+                items[index] = .object(try present(run.object, of: thread, kind: "run"))
+            } catch {
+                continue  // the recorded state stands
+            }
+        }
+        envelope["data"] = .array(items)
+        return envelope
+    }
+
+    /// One page of `items` (oldest first) in the list envelope, by `limit`, `order`, `after`, `before`.
+    static func page(_ items: [JSONObject], _ request: PageRequest) -> JSONObject {
+        var ordered = request.order == "asc" ? items : items.reversed()
+        if let after = request.after, let index = ordered.firstIndex(where: { $0["id"]?.stringValue == after }) {
+            ordered = Array(ordered[(index + 1)...])
+        }
+        if let before = request.before, let index = ordered.firstIndex(where: { $0["id"]?.stringValue == before }) {
+            ordered = Array(ordered[..<index])
+            let limit = request.limit ?? 20
+            let hasMore = ordered.count > limit
+            return UpstreamPage(data: Array(ordered.suffix(limit)), firstID: nil, lastID: nil, hasMore: hasMore).envelope()
+        }
+        let limit = request.limit ?? 20
+        return UpstreamPage(data: Array(ordered.prefix(limit)), firstID: nil, lastID: nil, hasMore: ordered.count > limit).envelope()
     }
 }

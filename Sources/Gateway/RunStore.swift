@@ -34,6 +34,26 @@ struct RunStore: Sendable {
             run.id, threadID, run.status.rawValue, run.usage.map { JSONValue.object($0).jsonString }, run.status.isTerminal))
     }
 
+    /// The recorded runs of a thread as run objects (for upstreams that cannot list a thread's
+    /// runs), oldest first; at most the newest 1000.
+    func runObjects(threadID: String) async throws -> [JSONObject] {
+        let rows = try await database().query(PostgresQuery(
+            """
+            SELECT upstream_run_id, status, extract(epoch from created_at)::bigint, usage::text,
+                   extract(epoch from completed_at)::bigint
+            FROM (SELECT * FROM runs WHERE thread_id = $1 ORDER BY created_at DESC, upstream_run_id DESC LIMIT 1000) newest
+            ORDER BY created_at, upstream_run_id
+            """, threadID))
+        return try rows.map { row in
+            let usage = try row.decode(column: 3, as: String?.self).flatMap { try? JSONValue(parsing: $0) } ?? .null
+            return [
+                "id": .string(try row.decode(column: 0)), "object": "thread.run", "created_at": .int(try row.decode(column: 2)),
+                "thread_id": .string(threadID), "status": .string(try row.decode(column: 1)), "usage": usage,
+                "completed_at": try row.decode(column: 4, as: Int64?.self).map(JSONValue.int) ?? .null,
+            ]
+        }
+    }
+
     /// A user's runs by status and the tokens they used.
     func usage(owner: String) async throws -> (byStatus: [(String, Int64)], prompt: Int64, completion: Int64, total: Int64) {
         let rows = try await database().query(PostgresQuery(

@@ -9,7 +9,9 @@ enum ThreadMetadata {
     static let ownerKey = "threadgate_owner"
     static let threadKey = "threadgate_thread"
     static let upstreamMaxPairs = 16
-    static let reservedPairs = 2
+    /// The owner and thread keys, and one a dialect may keep on the upstream thread (the
+    /// Responses dialect's run pointers, `threadgate_runs`).
+    static let reservedPairs = 3
     static let maxPairs = upstreamMaxPairs - reservedPairs
     static let maxKeyLength = 64
     static let maxValueLength = 512

@@ -14,24 +14,33 @@ extension Gateway {
         routes.delete("/threads/{thread_id}") { request in try await self.deleteThread(request) }
     }
 
-    /// `POST /v1/threads`: the upstream thread first (with owner metadata), then the row; a
-    /// row that cannot be written takes the upstream thread back down.
+    /// `POST /v1/threads`: `metadata`, `title` and initial `messages`.
     func createThread(_ request: RoutedRequest) async throws -> HTTPResponse {
-        let caller = try request.caller
         let body = try Self.objectBody(request)
         try Self.rejectUnknownFields(body, allowed: ["metadata", "title", "messages"])
-        let metadata = try ThreadMetadata.clientMetadata(body["metadata"]) ?? [:]
-        let title: String?
-        switch try ThreadMetadata.title(body["title"]) {
-        case .set(let text): title = text
-        case .keep, .clear: title = nil
-        }
         var messages: [JSONValue] = []
         if let value = body["messages"], value != .null {
             guard let array = value.arrayValue else {
                 throw APIError.invalidParameter("messages", message: "Invalid type for 'messages': expected an array.")
             }
             messages = array
+        }
+        let thread = try await makeThread(
+            for: try request.caller, metadata: body["metadata"], title: body["title"], messages: messages, request)
+        return .json(.object(thread.object()))
+    }
+
+    /// Creates the upstream thread (with owner metadata) and its row; a row that cannot be
+    /// written takes the upstream thread back down.
+    func makeThread(
+        for caller: Caller, metadata metadataValue: JSONValue?, title titleValue: JSONValue?, messages: [JSONValue],
+        paramPrefix: String = "", _ request: RoutedRequest
+    ) async throws -> ThreadRecord {
+        let metadata = try ThreadMetadata.clientMetadata(metadataValue, param: paramPrefix + "metadata") ?? [:]
+        let title: String?
+        switch try ThreadMetadata.title(titleValue) {
+        case .set(let text): title = text
+        case .keep, .clear: title = nil
         }
         let id = Identifier.make(prefix: "thr_")
         let kind = configuration.defaultDialect
@@ -48,8 +57,7 @@ extension Gateway {
             id: id, owner: caller.subject, upstreamThreadID: upstreamID, dialect: kind, title: title, metadata: metadata,
             createdAt: 0, lastActivityAt: 0)
         do {
-            let stored = try await threads.insert(record, ownerIsAdmin: caller.isAdmin)
-            return .json(.object(stored.object()))
+            return try await threads.insert(record, ownerIsAdmin: caller.isAdmin)
         } catch {
             _ = try? await dialect.deleteThread(id: upstreamID, context: context(request))
             throw error

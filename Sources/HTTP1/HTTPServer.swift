@@ -14,6 +14,8 @@ public struct HTTPAccessRecord: Sendable {
     public var remoteAddress: String
     /// The server error code for refused requests.
     public var errorCode: String?
+    /// The response's ``HTTPResponse/user``: who the request acted for, when authenticated.
+    public var user: String?
 }
 
 /// Everything the HTTP/1.1 server needs to run.

@@ -158,7 +158,7 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
                 HTTPAccessRecord(
                     method: "-", path: "-", status: response.status.rawValue, durationNanos: 0,
                     requestID: requestID, routeTemplate: "refused", remoteAddress: remoteAddress,
-                    errorCode: error.code.name))
+                    errorCode: error.code.name, user: nil))
             closeAfterFlush()
         case .parseBufferedAndArmIdleTimer:
             if isParsing {
@@ -202,7 +202,7 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
         bodyWriter = nil
         if let current {
             // The client left before its response was written: record it as nginx's 499.
-            logCompletion(of: current.request, startedAt: current.startedAt, status: 499, route: nil)
+            logCompletion(of: current.request, startedAt: current.startedAt, status: 499, route: nil, user: nil)
             self.current = nil
         }
         buffered = []
@@ -247,7 +247,7 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
         switch response.body {
         case .bytes:
             write(response, requestID: request.requestID, versionMinor: request.versionMinor, keepAlive: keepAlive, isHead: isHead)
-            finishResponse(status: response.status.rawValue, route: response.routeTemplate)
+            finishResponse(response)
         case .stream(let produce):
             let chunked = request.versionMinor >= 1
             let head = server.encoder.head(
@@ -255,7 +255,7 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
                 keepAlive: keepAlive && chunked, contentLength: nil)
             stream.write(head)
             if isHead || !response.status.allowsBody {
-                finishResponse(status: response.status.rawValue, route: response.routeTemplate)
+                finishResponse(response)
                 return
             }
             let writer = ConnectionBodyWriter(connection: self, chunked: chunked)
@@ -271,7 +271,7 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
                     bodyWriter = nil
                     responderTask = nil
                     if !chunked { machine.responseEndsWithClose() }
-                    finishResponse(status: response.status.rawValue, route: response.routeTemplate)
+                    finishResponse(response)
                 } catch {
                     // The head is gone already: all a failed stream can do is cut the connection.
                     if !isClosed {
@@ -283,21 +283,23 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
         }
     }
 
-    private func finishResponse(status: Int, route: String?) {
+    private func finishResponse(_ response: HTTPResponse) {
         if let (request, startedAt) = current {
-            logCompletion(of: request, startedAt: startedAt, status: status, route: route)
+            logCompletion(
+                of: request, startedAt: startedAt, status: response.status.rawValue, route: response.routeTemplate,
+                user: response.user)
             current = nil
         }
         apply(machine.responseComplete())
     }
 
-    private func logCompletion(of request: HTTPRequest, startedAt: UInt64, status: Int, route: String?) {
+    private func logCompletion(of request: HTTPRequest, startedAt: UInt64, status: Int, route: String?, user: String?) {
         guard server.isAccessLogged else { return }
         server.logAccess(
             HTTPAccessRecord(
                 method: request.method.rawValue, path: String(request.path), status: status,
                 durationNanos: EventLoop.monotonicNanoseconds &- startedAt, requestID: request.requestID,
-                routeTemplate: route, remoteAddress: remoteAddress, errorCode: nil))
+                routeTemplate: route, remoteAddress: remoteAddress, errorCode: nil, user: user))
     }
 
     private func write(_ response: HTTPResponse, requestID: String, versionMinor: Int, keepAlive: Bool, isHead: Bool) {

@@ -187,7 +187,8 @@ public protocol HTTPBodyWriter: Sendable {
     func write(_ bytes: [UInt8]) async throws
 }
 
-/// A response. `routeTemplate` is not sent: it names the route in logs and metrics.
+/// A response. `routeTemplate` and `user` are not sent: they name the route and the
+/// authenticated user in logs and metrics.
 public struct HTTPResponse: Sendable {
     public enum Body: Sendable {
         case bytes([UInt8])
@@ -199,6 +200,8 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     public var body: Body
     public var routeTemplate: String?
+    /// Who the request acted for (a token's subject, never the token), set by authentication.
+    public var user: String?
 
     public init(status: HTTPStatus, headers: HTTPHeaders = [:], body: Body = .bytes([]), routeTemplate: String? = nil) {
         self.status = status

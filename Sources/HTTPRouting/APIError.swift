@@ -1,4 +1,5 @@
 public import HTTP1
+public import JSON
 
 /// The one error type the HTTP surface turns into a response, in the public error shape
 /// `{"error":{"message":…,"type":…,"param":…|null,"code":…|null}}` (OpenAI's).
@@ -26,6 +27,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible, CustomDebugStr
     public var headers: HTTPHeaders
     /// Details for logs only; never sent.
     public var debugDetail: String?
+    /// Extra fields of the error object for clients, such as `active_run_id` of `thread_busy`.
+    public var details: JSONObject = [:]
 
     /// An error with every field given.
     public init(

@@ -8,6 +8,7 @@ enum AppRoutes {
         let routes = RouterBuilder()
         HealthRoutes.register(on: routes)
         ReadinessRoutes.register(on: routes, readiness: services.readiness)
+        MetricsRoutes.register(on: routes, services.metrics)
         OpenAPIRoutes.register(on: routes)
         services.gateway.register(on: routes)
         if services.benchRoutes, let database = services.database {

@@ -9,6 +9,9 @@ struct AppServices: Sendable {
     var readiness: Readiness
     /// The frontend and admin API (answering 503 while no database is configured).
     var gateway: Gateway
+    /// What `GET /metrics` reads (``GatewayServer`` passes its own; the default, for route
+    /// listings, has a registry of its own and no pools or connections).
+    var metrics = MetricsRoutes.Sources(metrics: GatewayMetrics(), database: nil, openConnections: { 0 }, token: nil)
     /// Registers the bench-only routes (`THREADGATE_BENCH_ROUTES=1`).
     var benchRoutes = false
 }

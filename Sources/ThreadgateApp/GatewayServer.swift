@@ -25,14 +25,27 @@ public final class GatewayServer: Sendable {
     private let server: HTTPServer
     private let database: DatabasePools?
     private let upstream: UpstreamClients
+    private let gateway: Gateway
+    private let probe: UpstreamProbe?
+    private let readiness: Readiness
+    /// This server's own figures, exposed by `GET /metrics`.
+    let metrics: GatewayMetrics
+    private let stopped = LockedValue(false)
     static let poolCloseLimit: Duration = .seconds(3)
 
-    private init(port: Int, loops: [EventLoop], server: HTTPServer, database: DatabasePools?, upstream: UpstreamClients) {
+    private init(
+        port: Int, loops: [EventLoop], server: HTTPServer, database: DatabasePools?, upstream: UpstreamClients,
+        gateway: Gateway, probe: UpstreamProbe?, readiness: Readiness, metrics: GatewayMetrics
+    ) {
+        self.gateway = gateway
         self.port = port
         self.loops = loops
         self.server = server
         self.database = database
         self.upstream = upstream
+        self.probe = probe
+        self.readiness = readiness
+        self.metrics = metrics
     }
 
     /// Starts the worker loops, applies migrations first when `config.migrateOnStart`, opens the
@@ -41,7 +54,9 @@ public final class GatewayServer: Sendable {
     /// - Throws: `ConfigurationError` (no migration files found), `PostgresError` (`--migrate`
     ///   could not reach the database or a migration failed), or the listener's error.
     public static func start(_ config: ServeConfiguration, logger: Logger) async throws -> GatewayServer {
-        try await start(config, readiness: Readiness.Settings(), logger: logger)
+        let readiness = Readiness.Settings(
+            upstreamProbeInterval: config.upstreamProbeInterval, requireUpstream: config.readinessRequiresUpstream)
+        return try await start(config, readiness: readiness, logger: logger)
     }
 
     static func start(
@@ -58,15 +73,25 @@ public final class GatewayServer: Sendable {
             try EventLoop.start(name: "tg-worker-\(index)")
         }
         var pools: DatabasePools?
-        let upstream = UpstreamClients(loops: loops, settings: config.upstream, logger: logger)
-        if config.upstream.baseURL == nil {
+        let metrics = GatewayMetrics()
+        let upstream = UpstreamClients(loops: loops, settings: config.upstream, metrics: metrics, logger: logger)
+        var probe: UpstreamProbe?
+        if let baseURL = config.upstream.baseURL {
+            probe = UpstreamProbe(
+                loop: loops[0], settings: config.upstream, baseURL: baseURL, interval: readiness.upstreamProbeInterval,
+                logger: logger)
+        } else {
             logger.warning("UPSTREAM_BASE_URL is not set: thread, message and run calls answer 503")
         }
         do {
             if let url = config.database.url, let migrator, config.migrateOnStart {
                 try await MigrateRuntime.applyAtStart(url, migrator, on: loops[0], logger: logger)
             }
-            if let poolConfiguration = config.database.poolConfiguration {
+            if var poolConfiguration = config.database.poolConfiguration {
+                let queryDuration = metrics.databaseQueryDuration
+                poolConfiguration.queryObserver = { nanoseconds in
+                    queryDuration.recordNanoseconds(Int64(clamping: nanoseconds))
+                }
                 pools = DatabasePools(loops: loops, configuration: poolConfiguration)
                 pools?.warmUp(logger: logger)
             }
@@ -74,19 +99,40 @@ public final class GatewayServer: Sendable {
             let gateway = AppServices.makeGateway(
                 database: pools, dialects: upstream.dialects, authenticator: authenticator,
                 configuration: config.upstream.gatewayConfiguration)
+            let checks = Readiness(database: pools, migrator: migrator, upstream: probe, settings: readiness, logger: logger)
+            let listening = LockedValue<HTTPServer?>(nil)
             let services = AppServices(
                 database: pools,
-                readiness: Readiness(database: pools, migrator: migrator, settings: readiness, logger: logger),
+                readiness: checks,
                 gateway: gateway,
+                metrics: MetricsRoutes.Sources(
+                    metrics: metrics, database: pools,
+                    openConnections: {
+                        guard let server = listening.withLock({ $0 }) else { return 0 }
+                        return await server.connectionCount()
+                    },
+                    token: config.metricsToken),
                 benchRoutes: config.benchRoutes)
             let server = try await HTTPServer.start(
-                configuration: ServeRuntime.httpConfiguration(config, logger: logger),
+                configuration: ServeRuntime.httpConfiguration(config, logger: logger, metrics: metrics),
                 responder: AppRoutes.make(services),
                 loops: loops)
-            return GatewayServer(port: server.port, loops: loops, server: server, database: pools, upstream: upstream)
+            listening.withLock { $0 = server }
+            probe?.start()
+            if pools != nil, config.upstream.baseURL != nil {
+                // Runs that ended while no instance watched them free their threads.
+                Task(executorPreference: loops[0]) {
+                    let freed = await gateway.reconcileActiveRuns()
+                    if freed > 0 { logger.info("reconciled threads at start-up", metadata: ["freed": .stringConvertible(freed)]) }
+                }
+            }
+            return GatewayServer(
+                port: server.port, loops: loops, server: server, database: pools, upstream: upstream, gateway: gateway,
+                probe: probe, readiness: checks, metrics: metrics)
         } catch {
             await pools?.close()
             await upstream.shutdown()
+            await probe?.stop()
             await BlockingThread.value { EventLoop.shutdownAndJoin(loops) }
             throw error
         }
@@ -104,14 +150,38 @@ public final class GatewayServer: Sendable {
     /// does not hold the exit for a connect timeout) and waits for lent connections. A host
     /// name still being resolved, or a connection a request still holds, can delay it: after
     /// `poolCloseLimit` the loops stop anyway, and their shutdown closes what is left.
+    /// A second call returns at once, without waiting for the first to finish.
     public func stop(gracePeriod: Duration) async {
+        guard stopped.withLock({ stopped in
+            defer { stopped = true }
+            return !stopped
+        }) else { return }
+        readiness.beginDraining()
+        gateway.beginDraining()  // waiting asks answer 202 with their run id
         await server.shutdown(gracePeriod: gracePeriod)
         if let database {
             _ = await loops[0].run(timeout: Self.poolCloseLimit) { await database.close() }
         }
+        await probe?.stop()
         await upstream.shutdown()
         let loops = self.loops
         await BlockingThread.value { EventLoop.shutdownAndJoin(loops) }
+    }
+}
+
+extension GatewayServer {
+    /// From now on `/readyz` answers 503 `draining`; the server keeps accepting and serving.
+    public func beginDraining() { readiness.beginDraining() }
+
+    /// The SIGTERM sequence: `/readyz` turns 503 `draining` at once, the server keeps serving
+    /// for `drainDelay` (so load balancers see the change and stop sending new requests), then
+    /// stops accepting and lets in-flight requests finish within `gracePeriod`.
+    public func drainAndStop(drainDelay: Duration, gracePeriod: Duration) async {
+        beginDraining()
+        if drainDelay > .zero {
+            try? await loops[0].sleep(for: drainDelay)
+        }
+        await stop(gracePeriod: gracePeriod)
     }
 }
 

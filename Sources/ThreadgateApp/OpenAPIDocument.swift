@@ -1473,7 +1473,7 @@ enum OpenAPIDocument {
           "Ops"
         ],
         "summary": "Readiness",
-        "description": "Runs `SELECT 1` on the database through the receiving worker's pool (bounded by a timeout) and checks that every migration file is applied unchanged (that answer is cached for a few seconds). Sent with `Cache-Control: no-store`.",
+        "description": "Runs `SELECT 1` on the database through the receiving worker's pool (bounded by a timeout), checks that every migration file is applied unchanged (that answer is cached for a few seconds), and reports the upstream's last background probe (`GET <UPSTREAM_BASE_URL>/assistants?limit=1` every `UPSTREAM_PROBE_INTERVAL_MS`; never probed on this request). The database and the migrations decide readiness; the upstream decides it only when its key is refused (`upstream_auth_failed`), or for every failing status with `READYZ_REQUIRE_UPSTREAM=1`. From SIGTERM on the answer is 503 with status `draining` while the server keeps serving for `SHUTDOWN_DRAIN_DELAY_MS`. Sent with `Cache-Control: no-store`.",
         "security": [],
         "responses": {
           "200": {
@@ -1496,6 +1496,9 @@ enum OpenAPIDocument {
                     },
                     "migrations": {
                       "status": "ok"
+                    },
+                    "upstream": {
+                      "status": "ok"
                     }
                   }
                 }
@@ -1503,7 +1506,7 @@ enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "Not ready: at least one check is not `ok`; each says why.",
+            "description": "Not ready (a deciding check is not `ok`; each says why) or draining (SIGTERM arrived).",
             "headers": {
               "Cache-Control": {
                 "$ref": "#/components/headers/NoStore"
@@ -1526,6 +1529,45 @@ enum OpenAPIDocument {
                       "message": "Not checked because the database is unavailable."
                     }
                   }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "tags": [
+          "Ops"
+        ],
+        "summary": "Metrics",
+        "description": "The Prometheus text exposition (format 0.0.4): HTTP requests by route template, upstream calls by operation, database pool figures, build info, and every metric the process emits through swift-metrics (see docs/OPERATIONS.md). Outside the token middleware; with `METRICS_TOKEN` set it needs `Authorization: Bearer <METRICS_TOKEN>`.",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "The metrics.",
+            "headers": {
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStore"
+              }
+            },
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "# TYPE threadgate_http_requests_total counter\nthreadgate_http_requests_total{route=\"GET /healthz\",method=\"GET\",status=\"200\"} 3\n"
+              }
+            }
+          },
+          "401": {
+            "description": "`METRICS_TOKEN` is set and the request does not carry it.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }
@@ -3769,9 +3811,10 @@ enum OpenAPIDocument {
               "unavailable",
               "pending",
               "edited",
-              "unknown"
+              "unknown",
+              "upstream_auth_failed"
             ],
-            "description": "`not_configured`: no `DATABASE_URL`. `unavailable`: the database did not answer, refused, or has no free connection. `pending`: migrations not applied yet. `edited`: an applied migration's file changed. `unknown`: not checked (its dependency is down) or could not be read."
+            "description": "`not_configured`: no `DATABASE_URL` (database) or no `UPSTREAM_BASE_URL` (upstream). `unavailable`: the database did not answer, refused, or has no free connection; or the upstream answered 5xx or not at all. `pending`: migrations not applied yet. `edited`: an applied migration's file changed. `upstream_auth_failed`: the upstream answered 401/403 to the configured key. `unknown`: not checked (its dependency is down, or the first upstream probe has not ended) or could not be read."
           },
           "message": {
             "type": "string",
@@ -3790,20 +3833,25 @@ enum OpenAPIDocument {
             "type": "string",
             "enum": [
               "ready",
-              "not_ready"
+              "not_ready",
+              "draining"
             ]
           },
           "checks": {
             "type": "object",
             "required": [
               "database",
-              "migrations"
+              "migrations",
+              "upstream"
             ],
             "properties": {
               "database": {
                 "$ref": "#/components/schemas/ReadinessCheck"
               },
               "migrations": {
+                "$ref": "#/components/schemas/ReadinessCheck"
+              },
+              "upstream": {
                 "$ref": "#/components/schemas/ReadinessCheck"
               }
             }

@@ -4,7 +4,9 @@ import Logging
 import Postgres
 
 /// The checks behind `GET /readyz`: the database answers `SELECT 1` through the pool of the
-/// request's loop within `timeout`, and every migration file is applied unchanged.
+/// request's loop within `timeout`, every migration file is applied unchanged, and the
+/// upstream's last background probe (``UpstreamProbe``; never probed on this path). After
+/// ``beginDraining()`` the answer is 503 `draining` whatever the checks say.
 ///
 /// The migration status costs a few catalog queries, so an answer (current, pending or edited)
 /// is reused for `migrationsCacheTTL`; the `SELECT 1` runs on every probe. State changes are
@@ -15,6 +17,10 @@ final class Readiness: Sendable {
         var timeout: Duration = .seconds(1)
         /// How long a migration status answer is reused.
         var migrationsCacheTTL: Duration = .seconds(5)
+        /// The pause between upstream probes (`UPSTREAM_PROBE_INTERVAL_MS`).
+        var upstreamProbeInterval: Duration = .seconds(10)
+        /// Any failing upstream check makes the gateway not ready (`READYZ_REQUIRE_UPSTREAM=1`).
+        var requireUpstream = false
     }
 
     private let database: DatabasePools?
@@ -23,28 +29,43 @@ final class Readiness: Sendable {
     private let logger: Logger
     private let cachedMigrations = LockedValue<(check: ReadinessReport.Check, until: UInt64)?>(nil)
     private let lastReport = LockedValue<ReadinessReport?>(nil)
+    private let upstream: UpstreamProbe?
+    private let draining = LockedValue(false)
 
     /// - Parameters:
     ///   - database: the pools, or nil when no database is configured (never ready then).
     ///   - migrator: the migration files the database must have applied.
-    init(database: DatabasePools?, migrator: Migrator?, settings: Settings = Settings(), logger: Logger) {
+    ///   - upstream: the background probe, or nil when no upstream is configured.
+    init(
+        database: DatabasePools?, migrator: Migrator?, upstream: UpstreamProbe? = nil, settings: Settings = Settings(),
+        logger: Logger
+    ) {
         self.database = database
         self.migrator = migrator
+        self.upstream = upstream
         self.settings = settings
         self.logger = logger
     }
 
     /// Runs the checks; on the caller's loop when it is a worker loop.
     func check() async -> ReadinessReport {
-        let report: ReadinessReport
+        var report: ReadinessReport
         if let database, let migrator {
             report = await check(database.current, migrator)
         } else {
             report = .notConfigured
         }
+        report.upstream = upstream?.check ?? .upstreamNotConfigured
+        report.requireUpstream = settings.requireUpstream
+        report.draining = isDraining
         logIfChanged(report)
         return report
     }
+
+    /// From now on `/readyz` answers 503 `draining` (SIGTERM arrived; the server still serves).
+    func beginDraining() { draining.withLock { $0 = true } }
+
+    var isDraining: Bool { draining.withLock { $0 } }
 
     private func check(_ pool: PostgresPool, _ migrator: Migrator) async -> ReadinessReport {
         let timeout = settings.timeout
@@ -135,15 +156,19 @@ final class Readiness: Sendable {
             defer { last = report }
             return last
         }
-        guard previous?.database.status != report.database.status || previous?.migrations.status != report.migrations.status
+        guard previous?.isReady != report.isReady || previous?.database.status != report.database.status
+            || previous?.migrations.status != report.migrations.status || previous?.draining != report.draining
         else { return }
         if report.isReady {
             logger.info("ready")
+        } else if report.draining {
+            logger.info("not ready: draining")
         } else {
             var metadata: Logger.Metadata = [
                 "database": "\(report.database.status.rawValue)",
                 "migrations": "\(report.migrations.status.rawValue)",
-                "reason": "\(report.database.message ?? report.migrations.message ?? "")",
+                "upstream": "\(report.upstream.status.rawValue)",
+                "reason": "\(report.database.message ?? report.migrations.message ?? report.upstream.message ?? "")",
             ]
             if let detail = report.detail { metadata["detail"] = "\(detail)" }
             logger.warning("not ready", metadata: metadata)

@@ -22,6 +22,15 @@ public struct ServeConfiguration: Sendable {
     public var migrateOnStart = false
     /// `THREADGATE_BENCH_ROUTES=1`: register the bench-only routes (see `BenchRoutes`).
     public var benchRoutes = false
+    /// `METRICS_TOKEN`: when set, `GET /metrics` needs `Authorization: Bearer <token>`.
+    public var metricsToken: String?
+    /// `SHUTDOWN_DRAIN_DELAY_MS`: after SIGTERM, how long `/readyz` answers 503 `draining` while
+    /// the server still accepts and serves, before it stops accepting and drains (default 0).
+    public var shutdownDrainDelay: Duration = .zero
+    /// `UPSTREAM_PROBE_INTERVAL_MS`: the pause between background upstream probes (default 10 s).
+    public var upstreamProbeInterval: Duration = .seconds(10)
+    /// `READYZ_REQUIRE_UPSTREAM=1`: an unreachable or unconfigured upstream makes `/readyz` 503.
+    public var readinessRequiresUpstream = false
 
     public init() {}
 
@@ -51,7 +60,9 @@ public struct ServeConfiguration: Sendable {
     ///   - environment: `HOST`, `PORT`, `WORKERS`, `LOG_LEVEL`, `MAX_BODY_BYTES`, `SHUTDOWN_GRACE_SECONDS`,
     ///     the database settings (`DATABASE_URL`, `DB_POOL_MIN`, `DB_POOL_MAX`, `DB_ACQUIRE_TIMEOUT_MS`,
     ///     `MIGRATIONS_DIR`), the upstream settings (``UpstreamSettings``), the token settings
-    ///     (`AUTH_*`, see `AuthConfiguration`) and `THREADGATE_BENCH_ROUTES` (`1` or `0`).
+    ///     (`AUTH_*`, see `AuthConfiguration`), `THREADGATE_BENCH_ROUTES` (`1` or `0`), and the
+    ///     operations settings `METRICS_TOKEN`, `SHUTDOWN_DRAIN_DELAY_MS`, `UPSTREAM_PROBE_INTERVAL_MS`
+    ///     and `READYZ_REQUIRE_UPSTREAM` (`1` or `0`).
     ///   - cores: the default worker count.
     public static func resolve(
         flags: Flags, environment: [String: String], cores: Int
@@ -91,6 +102,23 @@ public struct ServeConfiguration: Sendable {
                 throw ConfigurationError(setting: "THREADGATE_BENCH_ROUTES", "'\(bench)' is not 1 or 0")
             }
             config.benchRoutes = bench == "1"
+        }
+        if let token = environment["METRICS_TOKEN"], !token.isEmpty {
+            config.metricsToken = token
+        }
+        if let delay = environment["SHUTDOWN_DRAIN_DELAY_MS"], !delay.isEmpty {
+            config.shutdownDrainDelay = .milliseconds(
+                try integer(delay, setting: "SHUTDOWN_DRAIN_DELAY_MS", range: 0...600_000))
+        }
+        if let interval = environment["UPSTREAM_PROBE_INTERVAL_MS"], !interval.isEmpty {
+            config.upstreamProbeInterval = .milliseconds(
+                try integer(interval, setting: "UPSTREAM_PROBE_INTERVAL_MS", range: 100...3_600_000))
+        }
+        if let require = environment["READYZ_REQUIRE_UPSTREAM"], !require.isEmpty {
+            guard require == "1" || require == "0" else {
+                throw ConfigurationError(setting: "READYZ_REQUIRE_UPSTREAM", "'\(require)' is not 1 or 0")
+            }
+            config.readinessRequiresUpstream = require == "1"
         }
         return config
     }

@@ -15,6 +15,7 @@ public enum ServeRuntime {
         _ config: ServeConfiguration, logger: Logger, onListening: (GatewayServer) -> Void = { _ in }
     ) async throws {
         EventLoop.ignoreBrokenPipeSignals()
+        ProcessMetrics.bootstrap()
         let gateway = try await GatewayServer.start(config, logger: logger)
         logger.info(
             "listening",
@@ -33,17 +34,21 @@ public enum ServeRuntime {
         }
         logger.info(
             "shutting down",
-            metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")", "grace_seconds": .stringConvertible(config.shutdownGrace.components.seconds)])
-        await gateway.stop(gracePeriod: config.shutdownGrace)
+            metadata: [
+                "signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")",
+                "drain_delay_ms": .stringConvertible(config.shutdownDrainDelay.nanoseconds / 1_000_000),
+                "grace_seconds": .stringConvertible(config.shutdownGrace.components.seconds),
+            ])
+        await gateway.drainAndStop(drainDelay: config.shutdownDrainDelay, gracePeriod: config.shutdownGrace)
         logger.info("stopped")
     }
 
-    static func httpConfiguration(_ config: ServeConfiguration, logger: Logger) -> HTTPServerConfiguration {
+    static func httpConfiguration(_ config: ServeConfiguration, logger: Logger, metrics: GatewayMetrics) -> HTTPServerConfiguration {
         HTTPServerConfiguration(
             host: config.host, port: config.port, reusePort: true, limits: config.limits,
             timeouts: config.timeouts,
             errorResponse: AppRoutes.errorResponse,
-            accessLog: AccessLog.sink(for: logger))
+            accessLog: AccessLog.sink(for: logger, metrics: metrics))
     }
 
     /// Suspends until SIGTERM or SIGINT arrives; returns the signal number.
@@ -69,13 +74,16 @@ public enum ServeRuntime {
     }
 }
 
-/// The one-line-per-request access log.
+/// The one-line-per-request access log, and the request metrics fed from the same record.
 enum AccessLog {
-    /// The server's access-log hook, or nil when the level drops request lines (the server then
-    /// builds no records at all).
-    static func sink(for logger: Logger) -> (@Sendable (HTTPAccessRecord) -> Void)? {
-        guard logger.logLevel <= .info else { return nil }
-        return { record in log(record, to: logger) }
+    /// The server's access-record hook: counts the request in `metrics` and, when the level
+    /// keeps request lines, logs it.
+    static func sink(for logger: Logger, metrics: GatewayMetrics) -> @Sendable (HTTPAccessRecord) -> Void {
+        guard logger.logLevel <= .info else { return { record in metrics.record(record) } }
+        return { record in
+            metrics.record(record)
+            log(record, to: logger)
+        }
     }
 
     static func log(_ record: HTTPAccessRecord, to logger: Logger) {
@@ -90,6 +98,7 @@ enum AccessLog {
         ]
         if let route = record.routeTemplate { metadata["route"] = "\(route)" }
         if let code = record.errorCode { metadata["error_code"] = "\(code)" }
+        if let user = record.user { metadata["user"] = "\(user)" }
         logger.info("request", metadata: metadata)
     }
 }

@@ -31,6 +31,7 @@ public struct SimulateConfiguration: Sendable {
         public var fault429Rate: String?
         public var faultRetryAfter: String?
         public var faultDropRate: String?
+        public var faultStreamDropRate: String?
         public var faultStallMs: String?
         public var faultStallRate: String?
         public var seed: String?
@@ -97,6 +98,7 @@ public struct SimulateConfiguration: Sendable {
             faults.retryAfterSeconds = try ServeConfiguration.integer(text, setting: "fault retry after", range: 0...3600)
         }
         if let text = flags.faultDropRate { faults.dropRate = try rate(text, setting: "fault drop rate") }
+        if let text = flags.faultStreamDropRate { faults.streamDropRate = try rate(text, setting: "fault stream drop rate") }
         if let text = flags.faultStallMs {
             faults.stallMillis = try ServeConfiguration.integer(text, setting: "fault stall ms", range: 0...600_000)
         }

@@ -2,6 +2,7 @@ import AssistantsV2
 import EventLoop
 import Gateway
 import Logging
+import ResponsesV1
 import UpstreamAPI
 import UpstreamHTTP
 
@@ -11,10 +12,11 @@ final class UpstreamClients: Sendable {
     private let loops: [EventLoop]
     private let clients: [UpstreamHTTPClient]
     private let assistants: [AssistantsDialect]?
+    private let responses: [ResponsesDialect]?
 
-    init(loops: [EventLoop], settings: UpstreamSettings, logger: Logger) {
+    init(loops: [EventLoop], settings: UpstreamSettings, metrics: GatewayMetrics?, logger: Logger) {
         self.loops = loops
-        let attemptLog = Self.attemptLog(logger)
+        let attemptLog = Self.attemptLog(logger, metrics: metrics, basePath: UpstreamOperation.basePath(of: settings.baseURL))
         clients = loops.map { loop in
             UpstreamHTTPClient(
                 loop: loop,
@@ -25,8 +27,14 @@ final class UpstreamClients: Sendable {
             let configuration = AssistantsConfiguration(
                 baseURL: baseURL, apiKey: settings.apiKey ?? "", organization: settings.organization, project: settings.project)
             assistants = clients.map { AssistantsDialect(client: AssistantsClient(http: $0, configuration: configuration)) }
+            // Both dialects over the same upstream: each thread keeps the one it was created in.
+            let responsesConfiguration = ResponsesConfiguration(
+                baseURL: baseURL, apiKey: settings.apiKey ?? "", organization: settings.organization, project: settings.project,
+                profiles: settings.effectiveResponsesProfiles)
+            responses = clients.map { ResponsesDialect(http: $0, configuration: responsesConfiguration) }
         } else {
             assistants = nil
+            responses = nil
         }
     }
 
@@ -40,7 +48,7 @@ final class UpstreamClients: Sendable {
         UpstreamDialects { [self] kind in
             switch kind {
             case .assistants: assistants?[currentIndex]
-            case .responses: nil
+            case .responses: responses?[currentIndex]
             }
         }
     }
@@ -49,11 +57,17 @@ final class UpstreamClients: Sendable {
         for client in clients { await client.shutdown() }
     }
 
-    /// One JSON log line per upstream attempt: target, status or failure, duration, both
-    /// request ids and what the client does next. Never headers (they hold the key).
-    private static func attemptLog(_ logger: Logger) -> (@Sendable (UpstreamAttemptRecord) -> Void)? {
-        guard logger.logLevel <= .info else { return nil }
+    /// Counts each upstream attempt in `metrics`, and writes one JSON log line per attempt:
+    /// target (no query), status or failure, duration, both request ids and what the client
+    /// does next. Never headers (they hold the key).
+    private static func attemptLog(
+        _ logger: Logger, metrics: GatewayMetrics?, basePath: Substring
+    ) -> (@Sendable (UpstreamAttemptRecord) -> Void)? {
+        let logs = logger.logLevel <= .info
+        guard logs || metrics != nil else { return nil }
         return { record in
+            metrics?.record(record, operation: UpstreamOperation.name(target: record.target, basePath: basePath))
+            guard logs else { return }
             var metadata: Logger.Metadata = [
                 "target": "\(record.target)",
                 "attempt": .stringConvertible(record.attempt),

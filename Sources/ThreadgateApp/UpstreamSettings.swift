@@ -1,4 +1,5 @@
 public import Gateway
+public import ResponsesV1
 public import UpstreamAPI
 
 /// The upstream part of the configuration, and which assistants clients may use.
@@ -12,7 +13,14 @@ public import UpstreamAPI
 /// | `UPSTREAM_TIMEOUT_MS` | `60000` | total time of one upstream call, retries included per attempt |
 /// | `ASSISTANT_ID` | unset | the assistant runs use when the client names none |
 /// | `ASSISTANT_ALLOWLIST` | empty | comma-separated further assistants clients may name |
-public struct UpstreamSettings: Sendable, Equatable {
+/// | `RESPONSES_PROFILES_FILE` | unset | JSON `{"asst_id": {"model", "instructions"?, "tools"?}}`: what each assistant id means on a Responses upstream |
+/// | `RESPONSES_MODEL` | `gpt-4o` | the model of assistant ids the profiles file does not name |
+/// | `ASK_MODE` | `stream` | `stream` (one upstream request per ask; polling as fallback) or `poll` |
+/// | `ASK_DEFAULT_WAIT_MS` | `30000` | an ask's wait when it gives no `wait_ms` |
+/// | `ASK_MAX_WAIT_MS` | `120000` | the largest `wait_ms` honoured |
+/// | `ASK_HEARTBEAT_MS` | `15000` | comment lines on idle event streams |
+/// | `IDEMPOTENCY_TTL_SECONDS` | `86400` | how long an `Idempotency-Key` is remembered |
+public struct UpstreamSettings: Sendable {
     public var baseURL: String?
     public var apiKey: String?
     public var dialect: DialectKind = .assistants
@@ -21,6 +29,12 @@ public struct UpstreamSettings: Sendable, Equatable {
     public var timeout: Duration = .seconds(60)
     public var defaultAssistantID: String?
     public var allowedAssistantIDs: [String] = []
+    public var ask = AskSettings()
+    public var idempotencyLifetime: Duration = .seconds(86_400)
+    /// The Responses dialect's assistant profiles (from `RESPONSES_PROFILES_FILE`).
+    public var responsesProfiles: [ResponsesProfile] = []
+    /// `RESPONSES_MODEL`: the model of assistant ids without a profile.
+    public var responsesModel = "gpt-4o"
 
     public init() {}
 
@@ -49,17 +63,61 @@ public struct UpstreamSettings: Sendable, Equatable {
         if let list = nonEmpty(environment["ASSISTANT_ALLOWLIST"]) {
             settings.allowedAssistantIDs = list.split(separator: ",").map { String(String($0).trimmingCharacters(in: " ")) }.filter { !$0.isEmpty }
         }
+        if let mode = nonEmpty(environment["ASK_MODE"]) {
+            guard let value = AskSettings.Mode(rawValue: mode) else {
+                throw ConfigurationError(setting: "ASK_MODE", "'\(mode)' is not 'stream' or 'poll'")
+            }
+            settings.ask.mode = value
+        }
+        if let wait = nonEmpty(environment["ASK_MAX_WAIT_MS"]) {
+            settings.ask.maximumWait = .milliseconds(try ServeConfiguration.integer(wait, setting: "ASK_MAX_WAIT_MS", range: 0...3_600_000))
+        }
+        if let wait = nonEmpty(environment["ASK_DEFAULT_WAIT_MS"]) {
+            settings.ask.defaultWait = .milliseconds(try ServeConfiguration.integer(wait, setting: "ASK_DEFAULT_WAIT_MS", range: 0...3_600_000))
+        }
+        settings.ask.defaultWait = min(settings.ask.defaultWait, settings.ask.maximumWait)
+        if let path = nonEmpty(environment["RESPONSES_PROFILES_FILE"]) {
+            do {
+                settings.responsesProfiles = try ResponsesProfile.load(path: path)
+            } catch {
+                throw ConfigurationError(setting: "RESPONSES_PROFILES_FILE", "\(error)")
+            }
+        }
+        if let model = nonEmpty(environment["RESPONSES_MODEL"]) { settings.responsesModel = model }
+        if let heartbeat = nonEmpty(environment["ASK_HEARTBEAT_MS"]) {
+            settings.ask.heartbeat = .milliseconds(
+                try ServeConfiguration.integer(heartbeat, setting: "ASK_HEARTBEAT_MS", range: 10...600_000))
+        }
+        if let ttl = nonEmpty(environment["IDEMPOTENCY_TTL_SECONDS"]) {
+            settings.idempotencyLifetime = .seconds(
+                try ServeConfiguration.integer(ttl, setting: "IDEMPOTENCY_TTL_SECONDS", range: 1...(90 * 86_400)))
+        }
         return settings
     }
 
     /// The gateway's view of these settings.
     public var gatewayConfiguration: GatewayConfiguration {
-        GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             defaultAssistantID: defaultAssistantID, allowedAssistantIDs: allowedAssistantIDs, defaultDialect: dialect)
+        configuration.ask = ask
+        configuration.idempotencyLifetime = idempotencyLifetime
+        return configuration
     }
 
     private static func nonEmpty(_ value: String?) -> String? {
         guard let value, !value.isEmpty else { return nil }
         return value
+    }
+}
+
+extension UpstreamSettings {
+    /// The profiles file's, plus a bare one (`responsesModel`) for each selectable assistant
+    /// id the file does not name, so every id a client may use means something upstream.
+    var effectiveResponsesProfiles: [ResponsesProfile] {
+        var profiles = responsesProfiles
+        for id in gatewayConfiguration.selectableAssistantIDs where !profiles.contains(where: { $0.assistantID == id }) {
+            profiles.append(ResponsesProfile(assistantID: id, model: responsesModel))
+        }
+        return profiles
     }
 }

@@ -45,6 +45,14 @@ public protocol UpstreamDialect: Sendable {
 
     /// Starts a run; `body` is the frontend's run request with `assistant_id` already decided.
     func createRun(threadID: String, body: JSONObject, context: UpstreamCallContext) async throws(UpstreamAPIError) -> UpstreamRun
+    /// Starts a run and streams its events (the run's whole life in one upstream request).
+    func createRunStreaming(
+        threadID: String, body: JSONObject, context: UpstreamCallContext
+    ) async throws(UpstreamAPIError) -> any RunEventStream
+    /// Answers a run in `requires_action` and streams the rest of it.
+    func submitToolOutputsStreaming(
+        threadID: String, runID: String, body: JSONObject, context: UpstreamCallContext
+    ) async throws(UpstreamAPIError) -> any RunEventStream
     func listRuns(threadID: String, page: PageRequest, context: UpstreamCallContext) async throws(UpstreamAPIError) -> UpstreamPage
     func retrieveRun(threadID: String, runID: String, context: UpstreamCallContext) async throws(UpstreamAPIError) -> UpstreamRun
     func cancelRun(threadID: String, runID: String, context: UpstreamCallContext) async throws(UpstreamAPIError) -> UpstreamRun

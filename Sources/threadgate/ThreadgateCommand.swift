@@ -125,6 +125,9 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .customLong("fault-drop-rate"), help: "Share (0–1) of responses cut mid-body (connection reset).")
     var faultDropRate: String?
 
+    @Option(name: .customLong("fault-stream-drop-rate"), help: "Share (0–1) of event streams cut after their first event.")
+    var faultStreamDropRate: String?
+
     @Option(name: .customLong("fault-stall-ms"), help: "Pause after the head and part of the body.")
     var faultStallMs: String?
 
@@ -155,6 +158,7 @@ struct Simulate: AsyncParsableCommand {
         flags.fault429Rate = fault429Rate
         flags.faultRetryAfter = faultRetryAfter
         flags.faultDropRate = faultDropRate
+        flags.faultStreamDropRate = faultStreamDropRate
         flags.faultStallMs = faultStallMs
         flags.faultStallRate = faultStallRate
         flags.seed = seed

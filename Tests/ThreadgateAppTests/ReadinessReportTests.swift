@@ -8,9 +8,11 @@ import Testing
 /// The readiness body and the database error mapping, without a database.
 @Suite struct ReadinessReportTests {
     @Test func readyBodyIsExactlyTheDocumentedOne() {
-        let report = ReadinessReport(database: .ok, migrations: .ok)
+        let report = ReadinessReport(database: .ok, migrations: .ok, upstream: .ok)
         #expect(report.isReady)
-        #expect(report.json.jsonString == #"{"status":"ready","checks":{"database":{"status":"ok"},"migrations":{"status":"ok"}}}"#)
+        #expect(
+            report.json.jsonString
+                == #"{"status":"ready","checks":{"database":{"status":"ok"},"migrations":{"status":"ok"},"upstream":{"status":"ok"}}}"#)
         #expect(report.response.status == .ok)
         #expect(report.response.headers["cache-control"] == "no-store")
     }

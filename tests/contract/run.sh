@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Contract test: the official `openai` Python SDK (PyPI) against `threadgate simulate` (the
 # Assistants v2 side in test_simulator_sdk.py, Responses + Conversations in
-# test_simulator_responses_sdk.py), and openapi/openapi.json checked by openapi-spec-validator
-# (PyPI) and served by `threadgate serve`. Every tests/contract/test_*.py runs.
+# test_simulator_responses_sdk.py) and against the gateway (`threadgate serve` on the simulator
+# and PostgreSQL, test_gateway_sdk.py), and openapi/openapi.json checked by
+# openapi-spec-validator (PyPI) and served by `threadgate serve`. Every tests/contract/test_*.py runs.
 #
 #   tests/contract/run.sh            # builds threadgate, prepares the venv, runs pytest
+#
+# Runs every tests/contract/test_*.py. The gateway tests need a PostgreSQL server: the one in
+# TEST_DATABASE_URL when set (scripts/test.sh exports it from its pg step), else a throwaway
+# cluster from scripts/pg-test-cluster.sh, started here and stopped at exit (a cluster already
+# running from this tree is reused and left running). Each test module creates its own database
+# on that server and drops it. THREADGATE_SKIP_DB_TESTS=1 starts no cluster; the gateway tests
+# are then skipped.
 #
 # The venv lives in .build-venv/contract (ignored by git through `.build-*/`). The SDK version is
 # pinned to one that still ships `client.beta.threads` with `create_and_poll`, `stream` and
@@ -46,6 +54,41 @@ if [ -z "${THREADGATE_BIN:-}" ]; then
 fi
 export THREADGATE_BIN
 
-echo "contract: openai $("$venv/bin/python" -c 'import openai; print(openai.__version__)') against $THREADGATE_BIN"
-exec timeout --kill-after=10 300 "$venv/bin/python" -m pytest -p no:cacheprovider -q -ra -W ignore::DeprecationWarning \
-    "$repo_root"/tests/contract/test_*.py
+# A PostgreSQL server for the gateway tests: TEST_DATABASE_URL, else our own throwaway cluster.
+started_pg=0
+# shellcheck disable=SC2317  # called from the EXIT trap
+stop_pg() {
+    if [ "$started_pg" = 1 ]; then
+        bash scripts/pg-test-cluster.sh stop >/dev/null 2>&1 || true
+    fi
+}
+trap stop_pg EXIT
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+    echo "contract: PostgreSQL from TEST_DATABASE_URL"
+elif [ "${THREADGATE_SKIP_DB_TESTS:-0}" = 1 ]; then
+    echo "contract: THREADGATE_SKIP_DB_TESTS=1: no PostgreSQL, the gateway tests are skipped"
+else
+    if ! bash scripts/pg-test-cluster.sh env >/dev/null 2>&1; then
+        started_pg=1
+    fi
+    # The script prints `export TEST_DATABASE_URL='...'`; take the value, no eval.
+    pg_line=$(bash scripts/pg-test-cluster.sh start | grep -E "^export TEST_DATABASE_URL=" | tail -n 1 || true)
+    pg_url=${pg_line#export TEST_DATABASE_URL=}
+    pg_url=${pg_url#\'}
+    pg_url=${pg_url%\'}
+    if [ -z "$pg_url" ]; then
+        echo "contract: scripts/pg-test-cluster.sh start gave no TEST_DATABASE_URL" >&2
+        exit 1
+    fi
+    export TEST_DATABASE_URL="$pg_url"
+    echo "contract: PostgreSQL from scripts/pg-test-cluster.sh ($TEST_DATABASE_URL)"
+fi
+
+tests=("$repo_root"/tests/contract/test_*.py)
+echo "contract: openai $("$venv/bin/python" -c 'import openai; print(openai.__version__)') against $THREADGATE_BIN;" \
+    "${#tests[@]} test files"
+# Not exec: the EXIT trap stops the cluster started above.
+rc=0
+timeout --kill-after=10 600 "$venv/bin/python" -m pytest -p no:cacheprovider -q -ra -W ignore::DeprecationWarning \
+    "${tests[@]}" || rc=$?
+exit "$rc"

@@ -40,6 +40,12 @@ final class FaultInjector: Sendable {
         }
         return plan
     }
+
+    /// Whether this event stream breaks (a draw only when `streamDropRate` is set).
+    func dropsStream() -> Bool {
+        guard settings.streamDropRate > 0 else { return false }
+        return random.withLock { $0.nextUnit() } < settings.streamDropRate
+    }
 }
 
 /// Applies the fault plan around the rest of the chain: latency first, then an injected
@@ -51,7 +57,7 @@ struct FaultMiddleware: Middleware {
 
     func handle(_ request: RoutedRequest, next: RouteHandler) async throws -> HTTPResponse {
         let plan = try injector.plan(for: request.request)
-        if plan.isEmpty { return try await next(request) }
+        if plan.isEmpty, injector.settings.streamDropRate == 0 { return try await next(request) }
         if plan.latencyMillis > 0 {
             stats.recordFault("latency")
             try await loop.sleep(for: .milliseconds(plan.latencyMillis))
@@ -61,7 +67,10 @@ struct FaultMiddleware: Middleware {
             throw Self.injectedError(status, retryAfter: plan.retryAfterSeconds ?? injector.settings.retryAfterSeconds)
         }
         var response = try await next(request)
-        if plan.drop {
+        if case .stream = response.body, !plan.drop, injector.dropsStream() {
+            stats.recordFault("stream_drop")
+            response.body = Self.dropping(response.body, loop: loop)
+        } else if plan.drop {
             stats.recordFault("drop")
             response.body = Self.dropping(response.body, loop: loop)
         } else if let stall = plan.stallMillis {

@@ -14,11 +14,14 @@ public struct FaultSettings: Sendable, Hashable {
     public var stallMillis: Int = 0
     /// Share of responses that stall when `stallMillis > 0`.
     public var stallRate: Double = 1
+    /// Share of event streams (streamed runs) cut after their first event — a stream that
+    /// breaks once the run exists.
+    public var streamDropRate: Double = 0
 
     public init() {}
 
     public var isQuiet: Bool {
-        latencyMillis == 0 && errorRate == 0 && rateLimitRate == 0 && dropRate == 0 && stallMillis == 0
+        latencyMillis == 0 && errorRate == 0 && rateLimitRate == 0 && dropRate == 0 && stallMillis == 0 && streamDropRate == 0
     }
 }
 

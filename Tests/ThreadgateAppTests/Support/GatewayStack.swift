@@ -1,8 +1,13 @@
 import Auth
+#if canImport(Glibc)
+import Glibc
+#endif
 import DatabaseTestSupport
 import EventLoop
 import JSON
+import Logging
 import Simulator
+import UpstreamAPI
 import Testing
 import TestSupport
 @testable import ThreadgateApp
@@ -14,6 +19,8 @@ struct GatewayStack: Sendable {
     static let secret = "stack-test-secret-0123456789abcdefghijklmnop"
 
     let port: Int
+    let server: GatewayServer
+    let config: ServeConfiguration
     let simulator: SimulatorServer
     let database: TestDatabase
     let auth: AuthConfiguration
@@ -50,6 +57,9 @@ struct GatewayStack: Sendable {
 /// loop closed cleanly.
 func withGatewayStack(
     environment extra: [String: String] = [:], timing: RunTiming = RunTiming(queuedMillis: 10, workMillis: 40, cancelMillis: 10),
+    faults: FaultSettings = FaultSettings(), dialect: DialectKind = .assistants,
+    readiness: Readiness.Settings = Readiness.Settings(timeout: .seconds(2), migrationsCacheTTL: .milliseconds(100)),
+    logger: Logger = .silent, databaseURL: ((TestDatabase) -> String)? = nil,
     _ body: (GatewayStack) async throws -> Void
 ) async throws {
     try await withTestDatabase { database in
@@ -59,6 +69,7 @@ func withGatewayStack(
         simulatorConfiguration.timing = timing
         simulatorConfiguration.pollAfterMillis = 25
         simulatorConfiguration.seed = 99
+        simulatorConfiguration.faults = faults
         let simulator: SimulatorServer
         do {
             simulator = try await SimulatorServer.start(simulatorConfiguration, loops: [loop])
@@ -72,13 +83,18 @@ func withGatewayStack(
                 "UPSTREAM_BASE_URL": "http://127.0.0.1:\(simulator.port)/v1", "UPSTREAM_API_KEY": GatewayStack.upstreamKey,
                 "ASSISTANT_ID": "asst_default", "ASSISTANT_ALLOWLIST": "asst_tools", "AUTH_JWT_SECRET": GatewayStack.secret,
             ]
+            if dialect == .responses {
+                environment["UPSTREAM_DIALECT"] = "responses"
+                environment["RESPONSES_PROFILES_FILE"] = try responsesProfilesFile()
+            }
             for (name, value) in extra {  // an empty value removes the default
                 environment[name] = value.isEmpty ? nil : value
             }
-            let config = try testConfiguration(databaseURL: database.url, environment: environment)
+            let config = try testConfiguration(databaseURL: databaseURL?(database) ?? database.url, environment: environment)
             guard let auth = config.auth else { throw ClientError(description: "no auth configuration") }
-            try await withGateway(config) { port in
-                try await body(GatewayStack(port: port, simulator: simulator, database: database, auth: auth))
+            try await withGatewayServer(config, readiness: readiness, logger: logger) { server in
+                try await body(
+                    GatewayStack(port: server.port, server: server, config: config, simulator: simulator, database: database, auth: auth))
             }
         } catch {
             failure = error
@@ -96,4 +112,21 @@ enum TokenMinterShortcut {
         try TokenMinter.mintHS256(
             subject: user, admin: admin, ttl: .seconds(600), configuration: AuthConfiguration(hmacSecret: secret))
     }
+}
+
+/// The simulator's two assistants as Responses profiles, in a file written once per process.
+func responsesProfilesFile() throws -> String {
+    let path = "/tmp/threadgate-test-profiles-\(getpid()).json"
+    let function: (String) -> JSONValue = { name in
+        ["type": "function", "name": .string(name), "parameters": ["type": "object", "properties": [:]]]
+    }
+    let profiles: JSONValue = [
+        "asst_default": ["model": "gpt-4o", "instructions": "Echo the last user message."],
+        "asst_tools": ["model": "gpt-4o", "instructions": "Use the tools.", "tools": [function("get_weather"), function("get_time")]],
+    ]
+    let bytes = profiles.serialized()
+    guard let file = fopen(path, "w") else { throw ClientError(description: "cannot write \(path)") }
+    defer { fclose(file) }
+    _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    return path
 }

@@ -98,6 +98,26 @@ private func parse(_ bytes: [UInt8]) throws -> TestResponse {
     var body = Array(bytes[(end + 4)...])
     if let length = headers.first(where: { $0.name.lowercased() == "content-length" }).flatMap({ Int($0.value) }) {
         body = Array(body.prefix(length))
+    } else if headers.contains(where: { $0.name.lowercased() == "transfer-encoding" && $0.value.lowercased() == "chunked" }) {
+        body = try dechunk(body)
     }
     return TestResponse(status: status, headers: headers, body: body)
+}
+
+/// The payload of a chunked body (chunk extensions and trailers ignored).
+private func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
+    var payload: [UInt8] = []
+    var index = 0
+    while true {
+        guard let lineEnd = bytes[index...].firstIndex(of: 13), lineEnd + 1 < bytes.count else {
+            throw ClientError(description: "truncated chunk size")
+        }
+        let sizeText = String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
+        guard let size = Int(sizeText, radix: 16) else { throw ClientError(description: "bad chunk size '\(sizeText)'") }
+        index = lineEnd + 2
+        if size == 0 { return payload }
+        guard index + size <= bytes.count else { throw ClientError(description: "truncated chunk") }
+        payload += bytes[index..<(index + size)]
+        index += size + 2
+    }
 }

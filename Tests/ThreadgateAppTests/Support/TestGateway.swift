@@ -1,5 +1,6 @@
 import DatabaseTestSupport
 import EventLoop
+import Logging
 import Testing
 @testable import ThreadgateApp
 
@@ -19,13 +20,29 @@ func testConfiguration(databaseURL: String?, environment: [String: String] = [:]
 func withGateway(
     _ config: ServeConfiguration,
     readiness: Readiness.Settings = Readiness.Settings(timeout: .seconds(2), migrationsCacheTTL: .milliseconds(100)),
+    logger: Logger = .silent,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (Int) async throws -> Void
 ) async throws {
-    let gateway = try await GatewayServer.start(config, readiness: readiness)
+    try await withGatewayServer(config, readiness: readiness, logger: logger, sourceLocation: sourceLocation) {
+        try await body($0.port)
+    }
+}
+
+/// ``withGateway(_:readiness:logger:sourceLocation:_:)`` handing `body` the server itself;
+/// `body` may stop it (stopping twice is harmless).
+func withGatewayServer(
+    _ config: ServeConfiguration,
+    readiness: Readiness.Settings = Readiness.Settings(timeout: .seconds(2), migrationsCacheTTL: .milliseconds(100)),
+    logger: Logger = .silent,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (GatewayServer) async throws -> Void
+) async throws {
+    ProcessMetrics.bootstrap()
+    let gateway = try await GatewayServer.start(config, readiness: readiness, logger: logger)
     var failure: (any Error)?
     do {
-        try await body(gateway.port)
+        try await body(gateway)
     } catch {
         failure = error
     }

@@ -1,0 +1,235 @@
+import EventLoop
+import HTTP1
+import HTTPRouting
+import JSON
+import Metrics
+import UpstreamAPI
+
+extension Gateway {
+    func registerAskRoutes(on routes: RouteGroup) {
+        routes.post("/threads/{thread_id}/ask") { request in
+            let thread = try await self.ownedThread(request)
+            let ask = try AskRequest(request, settings: self.configuration.ask, newThread: false)
+            return try await self.answer(ask, thread: thread, request)
+        }
+        routes.post("/ask") { request in
+            let ask = try AskRequest(request, settings: self.configuration.ask, newThread: true)
+            let thread = try await self.makeThread(
+                for: try request.caller, metadata: ask.thread?["metadata"], title: ask.thread?["title"], messages: [],
+                paramPrefix: "thread.", request)
+            return try await self.answer(ask, thread: thread, request)
+        }
+        routes.post("/threads/{thread_id}/runs/{run_id}/wait") { request in
+            let thread = try await self.ownedThread(request)
+            let runID = try request.requireParameter("run_id")
+            let wait = try AskRequest.wait(
+                try request.intQuery("wait_ms", range: 0...Int.max).map { .int(Int64($0)) }, param: "wait_ms",
+                settings: self.configuration.ask)
+            let outcome = try await self.follow(thread, .existing(runID: runID), holder: nil, wait: wait, request)
+            return try self.askResponse(thread, outcome)
+        }
+    }
+
+    /// `POST …/submit_tool_outputs?wait_ms=`: the outputs, then a wait answered like an ask.
+    func submitAndWait(_ request: RoutedRequest, body: JSONObject) async throws -> HTTPResponse {
+        let thread = try await ownedThread(request)
+        let runID = try request.requireParameter("run_id")
+        let wait = try AskRequest.wait(
+            try request.intQuery("wait_ms", range: 0...Int.max).map { .int(Int64($0)) }, param: "wait_ms",
+            settings: configuration.ask)
+        var body = body
+        body["stream"] = nil
+        let outcome = try await follow(thread, .submit(runID: runID, body), holder: runID, wait: wait, request)
+        return try askResponse(thread, outcome)
+    }
+
+    /// Takes the thread's turn, starts the run and waits (or streams events) within the budget.
+    func answer(_ ask: AskRequest, thread: ThreadRecord, _ request: RoutedRequest) async throws -> HTTPResponse {
+        let body = ask.runBody(assistantID: try assistantForRun(ask.assistantID))
+        let deadline = ContinuousClock.now + ask.wait
+        AskMetrics.waiting.increment()
+        defer { AskMetrics.waiting.decrement() }
+        let marker: String
+        do {
+            marker = try await takeTurn(thread, until: deadline, request)
+        } catch {
+            AskMetrics.outcome("busy")
+            throw error
+        }
+        if ask.stream {
+            return eventStream(thread) { emit in
+                try await self.follow(thread, .create(body), holder: marker, until: deadline, request, onEvent: emit)
+            }
+        }
+        let outcome = try await follow(thread, .create(body), holder: marker, until: deadline, request)
+        return try askResponse(thread, outcome)
+    }
+
+    func follow(
+        _ thread: ThreadRecord, _ start: RunFollower.Start, holder: String?, wait: Duration, _ request: RoutedRequest
+    ) async throws -> RunFollower.Outcome {
+        try await follow(thread, start, holder: holder, until: ContinuousClock.now + wait, request)
+    }
+
+    /// Follows a run of `thread`, keeping the turn bookkeeping: the claim `holder` becomes
+    /// the run id as soon as it is known, the run is recorded, and an ended run frees the thread.
+    func follow(
+        _ thread: ThreadRecord, _ start: RunFollower.Start, holder: String?, until deadline: ContinuousClock.Instant,
+        _ request: RoutedRequest, onEvent: (@Sendable (RunStreamEvent) async -> Void)? = nil
+    ) async throws -> RunFollower.Outcome {
+        let dialect = try dialects.dialect(thread.dialect)
+        let follower = RunFollower(
+            dialect: dialect, upstreamThreadID: thread.upstreamThreadID, settings: configuration.ask, drain: drain,
+            context: context(request))
+        let sighting = FirstSighting()
+        let idempotencyKey = request.headers["idempotency-key"]
+        let record: @Sendable (UpstreamRun) async throws -> Void = { run in
+            guard sighting.isFirst(run.id) else { return }
+            if let holder, ThreadTurns.isMarker(holder) {
+                try await self.turns.replace(thread.id, current: holder, next: run.id, lease: self.configuration.ask.runLease)
+            }
+            if case .create = start { try await self.runs.record(run, threadID: thread.id, idempotencyKey: idempotencyKey) }
+        }
+        let outcome: RunFollower.Outcome
+        do {
+            outcome = try await follower.follow(start, until: deadline) { event in
+                if case .run(let run) = event { try? await record(run) }
+                await onEvent?(event)
+            }
+        } catch {
+            if let holder, ThreadTurns.isMarker(holder), !sighting.any { try? await turns.release(thread.id, holder: holder) }
+            AskMetrics.outcome("error")
+            if let error = error as? UpstreamAPIError {
+                if error.isRunActive { throw Self.threadBusy(thread, activeRunID: error.activeRunID) }
+                throw error.apiError(replacing: [(thread.upstreamThreadID, thread.id)])
+            }
+            throw error
+        }
+        try await record(outcome.run)
+        _ = try present(outcome.run.object, of: thread, kind: "run")  // 404 for a run of another thread
+        try await observed(outcome.run, of: thread)
+        if case .create = start { try await threads.touchActivity(thread.id) }
+        AskMetrics.finished(outcome)
+        return outcome
+    }
+
+    /// The ask's answer: 200 when the run settled, else 202 with where to poll or wait again.
+    func askResponse(_ thread: ThreadRecord, _ outcome: RunFollower.Outcome) throws -> HTTPResponse {
+        let body = try askBody(thread, outcome)
+        if outcome.ending == .settled { return .json(.object(body)) }
+        var headers = HTTPHeaders()
+        headers.add(name: "location", value: body["wait_url"]?.stringValue ?? "")
+        return .json(.object(body), status: .accepted, headers: headers)
+    }
+
+    func askBody(_ thread: ThreadRecord, _ outcome: RunFollower.Outcome) throws -> JSONObject {
+        let run = try present(outcome.run.object, of: thread, kind: "run")
+        var messages: [JSONValue] = []
+        for message in outcome.messages { messages.append(.object(try present(message, of: thread, kind: "message"))) }
+        var body: JSONObject = [
+            "object": "thread.ask",
+            "thread_id": .string(thread.id),
+            "status": .string(outcome.run.status.rawValue),
+            "run": .object(run),
+            "messages": .array(messages),
+            "upstream_requests": .int(Int64(outcome.upstreamRequests)),
+        ]
+        if outcome.run.status == .requiresAction {
+            body["tool_calls"] = run["required_action"]?["submit_tool_outputs"]?["tool_calls"] ?? .array([])
+        }
+        if outcome.ending != .settled {
+            let runPath = "/v1/threads/\(thread.id)/runs/\(outcome.run.id)"
+            body["poll_url"] = .string(runPath)
+            body["wait_url"] = .string(runPath + "/wait")
+        }
+        return body
+    }
+
+    // MARK: Server-sent events
+
+    /// `text/event-stream`: `run.status`, `message.delta`, `message.completed` as they come,
+    /// comment heartbeats while idle, and a final `result` (the JSON answer, with `http_status`)
+    /// or `error` event.
+    func eventStream(
+        _ thread: ThreadRecord, _ run: @escaping @Sendable (@escaping @Sendable (RunStreamEvent) async -> Void) async throws -> RunFollower.Outcome
+    ) -> HTTPResponse {
+        let heartbeat = configuration.ask.heartbeat
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "text/event-stream")
+        headers.add(name: "cache-control", value: "no-cache")
+        headers.add(name: "x-accel-buffering", value: "no")
+        return HTTPResponse(status: .ok, headers: headers, body: .stream { writer in
+            let (frames, sink) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .unbounded)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {  // the one writer: frames in order, with the connection's backpressure
+                    for await frame in frames { try await writer.write(frame) }
+                }
+                let heartbeats = Task {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: heartbeat)
+                        sink.yield(Array(": keep-alive\n\n".utf8))
+                    }
+                }
+                defer { heartbeats.cancel() }
+                do {
+                    let outcome = try await run { event in
+                        if let frame = try? self.frame(for: event, thread: thread) { sink.yield(frame) }
+                    }
+                    var result = try self.askBody(thread, outcome)
+                    result["http_status"] = .int(outcome.ending == .settled ? 200 : 202)
+                    sink.yield(Self.frame("result", .object(result)))
+                } catch let error as APIErrorConvertible {
+                    sink.yield(Self.frame("error", error.apiError.body))
+                } catch is CancellationError {
+                    // The client went away; the run goes on.
+                } catch {
+                    sink.yield(Self.frame("error", APIError.internal(debugDetail: "\(error)").body))
+                }
+                heartbeats.cancel()
+                sink.finish()
+                try await group.waitForAll()
+            }
+        })
+    }
+
+    func frame(for event: RunStreamEvent, thread: ThreadRecord) throws -> [UInt8] {
+        switch event {
+        case .run(let run):
+            return Self.frame("run.status", .object(try present(run.object, of: thread, kind: "run")))
+        case .messageDelta(let messageID, let text):
+            return Self.frame("message.delta", ["message_id": .string(messageID), "delta": .string(text)])
+        case .messageCompleted(let message):
+            return Self.frame("message.completed", .object(try present(message, of: thread, kind: "message")))
+        }
+    }
+
+    static func frame(_ name: String, _ data: JSONValue) -> [UInt8] {
+        Array("event: \(name)\ndata: ".utf8) + data.serialized() + Array("\n\n".utf8)
+    }
+}
+
+/// Remembers the first run id seen, so bookkeeping runs once per run.
+final class FirstSighting: Sendable {
+    private let seen = LockedValue<Set<String>>([])
+    var any: Bool { seen.withLock { !$0.isEmpty } }
+    func isFirst(_ id: String) -> Bool { seen.withLock { $0.insert(id).inserted } }
+}
+
+/// The ask figures in `/metrics`: asks by outcome, upstream requests per ask, asks waiting.
+enum AskMetrics {
+    static let waiting = Meter(label: "threadgate_asks_waiting")
+    static let upstreamRequests = Recorder(label: "threadgate_ask_upstream_requests")
+
+    static func outcome(_ name: String) {
+        Counter(label: "threadgate_asks_total", dimensions: [("outcome", name)]).increment()
+    }
+
+    static func finished(_ outcome: RunFollower.Outcome) {
+        switch outcome.ending {
+        case .settled: Self.outcome(outcome.run.status.rawValue)
+        case .budget: Self.outcome("accepted")
+        case .draining: Self.outcome("draining")
+        }
+        upstreamRequests.record(outcome.upstreamRequests)
+    }
+}

@@ -1,0 +1,273 @@
+import EventLoop
+import HTTPRouting
+import JSON
+import UpstreamAPI
+
+/// Follows one run until it settles (ends, or needs tool outputs) or the wait is over:
+/// by its event stream — one upstream request for the whole run — or, where streaming is
+/// unavailable or breaks, by polling that honours `openai-poll-after-ms` and backs off.
+struct RunFollower: Sendable {
+    let dialect: any UpstreamDialect
+    let upstreamThreadID: String
+    let settings: AskSettings
+    let drain: DrainSignal
+    let context: UpstreamCallContext
+
+    /// How the run begins.
+    enum Start: Sendable {
+        /// A new run (`body` is the upstream run request).
+        case create(JSONObject)
+        /// Tool outputs for `runID`.
+        case submit(runID: String, JSONObject)
+        /// A run already under way.
+        case existing(runID: String)
+    }
+
+    /// Why the follow stopped.
+    enum Ending: Sendable, Equatable {
+        /// The run ended or needs tool outputs.
+        case settled
+        /// The wait budget ran out; the run goes on.
+        case budget
+        /// The server is shutting down; the run goes on.
+        case draining
+    }
+
+    struct Outcome: Sendable {
+        var run: UpstreamRun
+        /// The assistant messages the run added (this round), in order.
+        var messages: [JSONObject]
+        var ending: Ending
+        /// Upstream requests this follow cost.
+        var upstreamRequests: Int
+        /// Whether the events came by stream (false: polled).
+        var streamed: Bool
+    }
+
+    /// What the follow has seen so far; shared with the task reading the stream.
+    final class Progress: Sendable {
+        private struct State {
+            var run: UpstreamRun?
+            var messages: [JSONObject] = []
+            var requests = 0
+            var streamed = false
+        }
+
+        private let state = LockedValue(State())
+
+        var run: UpstreamRun? { state.withLock { $0.run } }
+        var messages: [JSONObject] { state.withLock { $0.messages } }
+        var requests: Int { state.withLock { $0.requests } }
+        var streamed: Bool { state.withLock { $0.streamed } }
+
+        func saw(_ run: UpstreamRun) { state.withLock { $0.run = run } }
+        func counted(_ requests: Int = 1) { state.withLock { $0.requests += requests } }
+        func markStreamed() { state.withLock { $0.streamed = true } }
+        func sawMessage(_ message: JSONObject) {
+            guard message["role"]?.stringValue == "assistant" else { return }
+            state.withLock { state in
+                if let index = state.messages.firstIndex(where: { $0["id"] == message["id"] }) {
+                    state.messages[index] = message
+                } else {
+                    state.messages.append(message)
+                }
+            }
+        }
+        func replaceMessages(_ messages: [JSONObject]) { state.withLock { $0.messages = messages } }
+    }
+
+    /// Follows the run until `deadline`; `onEvent` sees each event (for server-sent events).
+    /// - Throws: `UpstreamAPIError` when the run could not be started or followed at all.
+    func follow(
+        _ start: Start, until deadline: ContinuousClock.Instant,
+        onEvent: (@Sendable (RunStreamEvent) async -> Void)? = nil
+    ) async throws -> Outcome {
+        let progress = Progress()
+        var ending = Ending.budget
+        if settings.mode == .stream, let stream = try await openStream(start, progress) {
+            progress.markStreamed()
+            // The run's id comes first, whatever the budget: without it the answer could not
+            // name the run that goes on (a 202 must say where to wait).
+            let settledEarly = try await readStream(stream, progress, onEvent, untilRunKnown: true)
+            let result: RaceResult<Bool> =
+                settledEarly
+                ? .finished(true)
+                : try await race(until: deadline, onAbandon: { stream.cancel() }) {
+                    try await readStream(stream, progress, onEvent)
+                }
+            switch result {
+            case .finished(let settled): ending = settled ? .settled : .budget
+            case .deadline: ending = .budget
+            case .drained: ending = .draining
+            }
+            if result == .finished(false), ContinuousClock.now < deadline, progress.run != nil {
+                // The stream ended early (broken or cut): poll for the rest.
+                ending = try await poll(progress, deadline: deadline, onEvent: onEvent)
+            }
+        } else {
+            if progress.run == nil {
+                try await startWithoutStream(start, progress)
+                if let run = progress.run { await onEvent?(.run(run)) }
+            }
+            if let run = progress.run, Self.isSettled(run.status) {
+                ending = .settled
+            } else {
+                ending = try await poll(progress, deadline: deadline, onEvent: onEvent)
+            }
+        }
+        guard let run = progress.run else {
+            throw UpstreamAPIError(kind: .invalidResponse, message: "the run's stream ended before the run was created")
+        }
+        if ending == .settled, !progress.streamed || progress.messages.isEmpty, run.status != .requiresAction {
+            try await fetchMessages(run.id, progress)
+        }
+        return Outcome(
+            run: run, messages: ending == .settled ? progress.messages : [], ending: ending, upstreamRequests: progress.requests,
+            streamed: progress.streamed)
+    }
+
+    static func isSettled(_ status: RunState) -> Bool { status.isTerminal || status == .requiresAction }
+
+    // MARK: Streaming
+
+    /// Opens the run's stream; nil when this upstream cannot stream (or the run exists already).
+    private func openStream(_ start: Start, _ progress: Progress) async throws(UpstreamAPIError) -> (any RunEventStream)? {
+        do {
+            switch start {
+            case .create(let body):
+                progress.counted()
+                return try await dialect.createRunStreaming(threadID: upstreamThreadID, body: body, context: context)
+            case .submit(let runID, let body):
+                progress.counted()
+                return try await dialect.submitToolOutputsStreaming(
+                    threadID: upstreamThreadID, runID: runID, body: body, context: context)
+            case .existing:
+                return nil
+            }
+        } catch {
+            guard error.kind == .unsupported else { throw error }
+            progress.counted(-1)
+            return nil
+        }
+    }
+
+    /// Reads events until the run settles (true) or the stream ends without that (false).
+    /// With `untilRunKnown`, stops (false) at the first run event unless that one settles.
+    private func readStream(
+        _ stream: any RunEventStream, _ progress: Progress, _ onEvent: (@Sendable (RunStreamEvent) async -> Void)?,
+        untilRunKnown: Bool = false
+    ) async throws -> Bool {
+        while true {
+            let next: Result<RunStreamEvent?, UpstreamAPIError>
+            do {
+                next = .success(try await stream.next())
+            } catch {
+                next = .failure(error)
+            }
+            let event: RunStreamEvent?
+            switch next {
+            case .success(let value):
+                event = value
+            case .failure(let error):
+                // A broken stream of a run that exists: polling takes over.
+                if error.kind != .cancelled, progress.run != nil { return false }
+                throw error
+            }
+            guard let event else { return false }
+            switch event {
+            case .run(let run):
+                progress.saw(run)
+            case .messageCompleted(let message):
+                progress.sawMessage(message)
+            case .messageDelta:
+                break
+            }
+            await onEvent?(event)
+            if case .run(let run) = event {
+                if Self.isSettled(run.status) { return true }
+                if untilRunKnown { return false }
+            }
+        }
+    }
+
+    // MARK: Polling
+
+    private func startWithoutStream(_ start: Start, _ progress: Progress) async throws(UpstreamAPIError) {
+        progress.counted()
+        switch start {
+        case .create(let body):
+            progress.saw(try await dialect.createRun(threadID: upstreamThreadID, body: body, context: context))
+        case .submit(let runID, let body):
+            progress.saw(try await dialect.submitToolOutputs(threadID: upstreamThreadID, runID: runID, body: body, context: context))
+        case .existing(let runID):
+            progress.saw(try await dialect.retrieveRun(threadID: upstreamThreadID, runID: runID, context: context))
+        }
+    }
+
+    /// Polls the run until it settles, the deadline, or draining.
+    private func poll(
+        _ progress: Progress, deadline: ContinuousClock.Instant, onEvent: (@Sendable (RunStreamEvent) async -> Void)?
+    ) async throws -> Ending {
+        guard let first = progress.run else { return .budget }
+        let runID = first.id
+        let initialPause = first.pollAfter ?? settings.pollInitial
+        let result = try await race(until: deadline, onAbandon: {}) {
+            var pause = initialPause
+            while true {
+                try await Task.sleep(for: pause)
+                progress.counted()
+                let run = try await dialect.retrieveRun(threadID: upstreamThreadID, runID: runID, context: context)
+                if run.status != progress.run?.status { await onEvent?(.run(run)) }
+                progress.saw(run)
+                if Self.isSettled(run.status) { return true }
+                pause = run.pollAfter ?? min(pause * 3 / 2, settings.pollMaximum)
+            }
+        }
+        switch result {
+        case .finished: return .settled
+        case .deadline: return .budget
+        case .drained: return .draining
+        }
+    }
+
+    /// The assistant messages of the run, oldest first (one list call).
+    private func fetchMessages(_ runID: String, _ progress: Progress) async throws(UpstreamAPIError) {
+        progress.counted()
+        let page = try await dialect.listMessages(
+            threadID: upstreamThreadID, page: PageRequest(limit: 100, order: "asc"), runID: runID, context: context)
+        progress.replaceMessages(page.data.filter { $0["role"]?.stringValue == "assistant" })
+    }
+
+    // MARK: Racing the clock
+
+    enum RaceResult<T: Sendable & Equatable>: Sendable, Equatable {
+        case finished(T)
+        case deadline
+        case drained
+    }
+
+    /// Runs `body` until it finishes, `deadline` passes, or draining begins; in the last two
+    /// cases `onAbandon` runs first (to stop a stream read that ignores cancellation).
+    private func race<T: Sendable & Equatable>(
+        until deadline: ContinuousClock.Instant, onAbandon: @escaping @Sendable () -> Void,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> RaceResult<T> {
+        if drain.isDraining { return .drained }
+        let drain = self.drain
+        return try await withThrowingTaskGroup(of: RaceResult<T>.self) { group in
+            group.addTask { .finished(try await body()) }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return .deadline
+            }
+            group.addTask {
+                await drain.wait()
+                return .drained
+            }
+            defer { group.cancelAll() }
+            let first = try await group.next() ?? .deadline
+            if case .finished = first {} else { onAbandon() }
+            return first
+        }
+    }
+}
