@@ -427,9 +427,12 @@ else
         not_ok "the printed user token creates a thread (POST /v1/threads → ${status:-none})" \
             "$(cat "$tmp/dev-thread.body" 2>/dev/null; tail -n 5 "$dev_dir/err.1")"
     fi
-    # The ask endpoint, when this build has it (GET /openapi.json lists its paths).
+    # The ask endpoint, when this build has it: GET /openapi.json lists it, or (while the
+    # document lags the router) an unauthenticated POST /v1/ask is refused rather than unknown.
+    ask_probe=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -X POST "$dev_url/v1/ask" 2>/dev/null || true)
     if curl -s --max-time 5 "$dev_url/openapi.json" \
-        | python3 -c 'import json, sys; sys.exit(0 if "/v1/ask" in json.load(sys.stdin)["paths"] else 1)' 2>/dev/null; then
+        | python3 -c 'import json, sys; sys.exit(0 if "/v1/ask" in json.load(sys.stdin)["paths"] else 1)' 2>/dev/null \
+        || [ "$ask_probe" = 401 ]; then
         status=$(curl -sS --max-time 30 -o "$tmp/dev-ask.body" -w '%{http_code}' -X POST "$dev_url/v1/ask" \
             -H "Authorization: Bearer $dev_token" -H 'Content-Type: application/json' \
             -d '{"content":"Hello!","wait_ms":20000}' 2>&1 || true)
