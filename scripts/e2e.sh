@@ -6,7 +6,9 @@
 # Builds `threadgate` (debug), then checks its command line and a running server:
 # --help / --version, argument validation, /healthz, the JSON error shape of a 404,
 # X-Request-Id echo, one-JSON-object-per-line logs on stdout, and a clean exit on SIGTERM.
-# Then `threadgate dev` in a temp directory: cluster created, served, stopped, reused.
+# Then `threadgate dev` in a temp directory: cluster and simulator started, the printed token
+# used against the API (an ask when the build has `/v1/ask`), stopped, reused with the same
+# secret. Last, scripts/check-config-docs.sh: README's configuration reference against the sources.
 # Prints `ok - ...` / `not ok - ...` per check and ends with `e2e: N passed, M failed`;
 # exits 1 if any check failed. The server's logs are kept in .build-logs/e2e-server.*.
 # THREADGATE_BIN=/path/to/threadgate skips the build and checks that binary instead.
@@ -295,11 +297,13 @@ else
 fi
 server_pid=""
 
-# --- threadgate dev: the private PostgreSQL cluster (issue 3) -------------------------
-# In a fresh temp directory: `threadgate dev` creates .threadgate/pg, applies migrations and
-# serves (/readyz 200); SIGINT stops the gateway, then the cluster (exit 0, no postmaster
-# left); a second run reuses the cluster and its data (a table made during the first run is
-# still there). Skipped when no PostgreSQL server package is installed.
+# --- threadgate dev: one command, a working system -------------------------------------
+# In a fresh temp directory: `threadgate dev` creates .threadgate/pg, applies migrations,
+# starts the simulator and serves (/readyz 200); the user token it prints creates a thread (and
+# asks, when /openapi.json lists /v1/ask), the admin token lists users; SIGINT stops the
+# gateway, the simulator, then the cluster (exit 0, no postmaster left); a second run reuses the
+# cluster, its data and the token secret (the first run's token still lists the first run's
+# thread). Skipped when no PostgreSQL server package is installed.
 dev_dir=""
 dev_pid=""
 dev_cleanup() {
@@ -324,7 +328,11 @@ trap 'dev_cleanup; cleanup' EXIT
 # waits (at most 120 s: initdb runs on the first start) for /readyz to answer 200.
 dev_start() {
     local n=$1 deadline
-    (cd "$dev_dir" && exec "$bin" dev --port "$dev_port" --workers 1 >"$dev_dir/out.$n" 2>"$dev_dir/err.$n" </dev/null) &
+    # Settings from the caller's environment would replace what dev sets up itself.
+    (cd "$dev_dir" && exec env -u UPSTREAM_BASE_URL -u UPSTREAM_API_KEY -u ASSISTANT_ID -u ASSISTANT_ALLOWLIST \
+        -u AUTH_JWT_SECRET -u AUTH_JWKS_FILE -u AUTH_JWKS_URL -u AUTH_ISSUER -u AUTH_AUDIENCE \
+        "$bin" dev --port "$dev_port" --simulator-port "$dev_sim_port" --workers 1 \
+        >"$dev_dir/out.$n" 2>"$dev_dir/err.$n" </dev/null) &
     dev_pid=$!
     deadline=$((SECONDS + 120))
     while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$dev_pid" 2>/dev/null; do
@@ -371,6 +379,8 @@ else
     dev_dir=$(mktemp -d /tmp/tg-e2e-dev.XXXXXX)
     chmod 755 "$dev_dir"   # as root the cluster runs as postgres, which must enter this directory
     dev_port=$(free_port)
+    dev_sim_port=$(free_port)
+    dev_url="http://127.0.0.1:$dev_port"
     dev_psql=(psql -X -q -At "host=$dev_dir/.threadgate/pg/socket user=postgres dbname=threadgate")
     echo "e2e: starting threadgate dev in $dev_dir on port $dev_port"
 
@@ -390,6 +400,64 @@ else
     else
         not_ok "the dev database is reachable on its unix socket" "$(cat "$tmp/dev.psql")"
     fi
+    # The tokens dev prints, as lines to paste: `export TOKEN=...`, `export ADMIN_TOKEN=...`.
+    dev_token=$(sed -n 's/^export TOKEN=//p' "$dev_dir/out.1" | head -n 1)
+    dev_admin=$(sed -n 's/^export ADMIN_TOKEN=//p' "$dev_dir/out.1" | head -n 1)
+    if [[ "$dev_token" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]] && [ -n "$dev_admin" ] \
+        && grep -q "/v1/ask" "$dev_dir/out.1" && grep -q "OpenAI(base_url=\"$dev_url/v1\"" "$dev_dir/out.1"; then
+        ok "threadgate dev prints a user token, an admin token and examples (curl, OpenAI SDK)"
+    else
+        not_ok "threadgate dev prints a user token, an admin token and examples (curl, OpenAI SDK)" "$(cat "$dev_dir/out.1")"
+    fi
+    if grep -q "simulator on http://127.0.0.1:$dev_sim_port/v1" "$dev_dir/out.1" \
+        && [ "$(stat -c %a "$dev_dir/.threadgate/jwt-secret" 2>/dev/null)" = 600 ] \
+        && [ "$(stat -c %a "$dev_dir/.threadgate/upstream-api-key" 2>/dev/null)" = 600 ]; then
+        ok "threadgate dev starts the simulator on --simulator-port and keeps its secrets in 0600 files"
+    else
+        not_ok "threadgate dev starts the simulator on --simulator-port and keeps its secrets in 0600 files" \
+            "$(cat "$dev_dir/out.1"; ls -l "$dev_dir/.threadgate" 2>&1)"
+    fi
+    # A thread through the gateway, the simulator behind it and the dev database.
+    status=$(curl -sS --max-time 10 -o "$tmp/dev-thread.body" -w '%{http_code}' -X POST "$dev_url/v1/threads" \
+        -H "Authorization: Bearer $dev_token" -H 'Content-Type: application/json' -d '{"title":"e2e"}' 2>&1 || true)
+    dev_thread=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/dev-thread.body" 2>/dev/null || true)
+    if [ "$status" = 200 ] && [ -n "$dev_thread" ]; then
+        ok "the printed user token creates a thread (POST /v1/threads → 200, id $dev_thread)"
+    else
+        not_ok "the printed user token creates a thread (POST /v1/threads → ${status:-none})" \
+            "$(cat "$tmp/dev-thread.body" 2>/dev/null; tail -n 5 "$dev_dir/err.1")"
+    fi
+    # The ask endpoint, when this build has it: GET /openapi.json lists it, or (while the
+    # document lags the router) an unauthenticated POST /v1/ask is refused rather than unknown.
+    ask_probe=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -X POST "$dev_url/v1/ask" 2>/dev/null || true)
+    if curl -s --max-time 5 "$dev_url/openapi.json" \
+        | python3 -c 'import json, sys; sys.exit(0 if "/v1/ask" in json.load(sys.stdin)["paths"] else 1)' 2>/dev/null \
+        || [ "$ask_probe" = 401 ]; then
+        status=$(curl -sS --max-time 30 -o "$tmp/dev-ask.body" -w '%{http_code}' -X POST "$dev_url/v1/ask" \
+            -H "Authorization: Bearer $dev_token" -H 'Content-Type: application/json' \
+            -d '{"content":"Hello!","wait_ms":20000}' 2>&1 || true)
+        if [ "$status" = 200 ] && python3 - "$tmp/dev-ask.body" <<'PY' 2>/dev/null
+import json, sys
+d = json.load(open(sys.argv[1]))
+texts = [part["text"]["value"] for m in d["messages"] if m["role"] == "assistant" for part in m["content"] if part["type"] == "text"]
+sys.exit(0 if d["thread_id"] and d["run"]["status"] == "completed" and any("Hello!" in t for t in texts) else 1)
+PY
+        then
+            ok "POST /v1/ask with the printed token answers 200 with the simulator's reply"
+        else
+            not_ok "POST /v1/ask with the printed token answers 200 with the simulator's reply (status ${status:-none})" \
+                "$(cat "$tmp/dev-ask.body" 2>/dev/null)"
+        fi
+    else
+        echo "e2e: /v1/ask is not in this build's /openapi.json; the ask check is skipped"
+    fi
+    status=$(curl -sS --max-time 10 -o "$tmp/dev-users.body" -w '%{http_code}' "$dev_url/admin/v1/users" \
+        -H "Authorization: Bearer $dev_admin" 2>&1 || true)
+    if [ "$status" = 200 ] && grep -q '"dev-user"' "$tmp/dev-users.body"; then
+        ok "the printed admin token lists users (dev-user among them)"
+    else
+        not_ok "the printed admin token lists users (GET /admin/v1/users → ${status:-none})" "$(cat "$tmp/dev-users.body" 2>/dev/null)"
+    fi
     postmaster=$(head -n 1 "$dev_dir/.threadgate/pg/data/postmaster.pid" 2>/dev/null || true)
     dev_stop
     if [ "$dev_rc" = 0 ]; then
@@ -403,6 +471,12 @@ else
         not_ok "the dev cluster's postmaster is gone after threadgate dev exits (pid '${postmaster:-none}')" \
             "$(cat "$dev_dir/out.1")"
     fi
+    if ! curl -s --max-time 2 -o /dev/null "http://127.0.0.1:$dev_sim_port/v1/assistants" 2>/dev/null \
+        && grep -q "simulator stopped" "$dev_dir/out.1"; then
+        ok "the in-process simulator is stopped with threadgate dev"
+    else
+        not_ok "the in-process simulator is stopped with threadgate dev" "$(tail -n 5 "$dev_dir/out.1")"
+    fi
 
     if dev_start 2 && grep -q "reusing" "$dev_dir/out.2"; then
         ok "a second threadgate dev reuses the cluster and /readyz answers 200"
@@ -415,6 +489,14 @@ else
     else
         not_ok "the data of the first run is still there"
     fi
+    status=$(curl -sS --max-time 10 -o "$tmp/dev-list.body" -w '%{http_code}' "$dev_url/v1/threads" \
+        -H "Authorization: Bearer $dev_token" 2>&1 || true)
+    if [ "$status" = 200 ] && [ -n "$dev_thread" ] && grep -q "\"$dev_thread\"" "$tmp/dev-list.body"; then
+        ok "the first run's token still works after a restart and lists the first run's thread"
+    else
+        not_ok "the first run's token still works after a restart and lists the first run's thread (status ${status:-none})" \
+            "$(cat "$tmp/dev-list.body" 2>/dev/null)"
+    fi
     dev_stop
     if [ "$dev_rc" = 0 ] && [ ! -f "$dev_dir/.threadgate/pg/data/postmaster.pid" ]; then
         ok "the second threadgate dev stops cleanly (exit 0, cluster stopped)"
@@ -423,6 +505,13 @@ else
     fi
 fi
 # --- end of threadgate dev checks --------------------------------------------------------
+
+# --- the configuration reference ----------------------------------------------------------
+if config_docs=$(scripts/check-config-docs.sh 2>&1); then
+    ok "README.md's configuration reference lists exactly the environment variables the sources read"
+else
+    not_ok "README.md's configuration reference lists exactly the environment variables the sources read" "$config_docs"
+fi
 
 echo "e2e: server logs: ${server_log#"$repo_root"/}, ${server_err#"$repo_root"/}"
 echo "e2e: $passed passed, $failed failed"

@@ -6,35 +6,46 @@ import Glibc
 /// `threadgate dev`: everything on one machine with no setup.
 ///
 /// 1. takes `.threadgate/dev.lock` in the working directory (one dev run per directory);
-/// 2. starts each ``DevService`` in order — today the private PostgreSQL cluster
-///    (``DevDatabase``): created on the first run, reused afterwards — each pointing the
-///    gateway's configuration at itself;
-/// 3. serves like `threadgate serve --migrate` and prints the URL;
-/// 4. on SIGINT/SIGTERM stops the gateway, then the services in reverse order
-///    (the cluster with `pg_ctl stop -m fast`; its data stays for the next run).
+/// 2. starts each ``DevService`` in order, each pointing the gateway's configuration at itself:
+///    the private PostgreSQL cluster (``DevDatabase``: created on the first run, reused
+///    afterwards), the token secret (``DevAuth``: `.threadgate/jwt-secret`, unless `AUTH_*` is
+///    set) and the upstream simulator in-process (``DevSimulator``, unless `UPSTREAM_BASE_URL`
+///    names another upstream);
+/// 3. serves like `threadgate serve --migrate` and prints the URL, a user and an admin token,
+///    and commands to try (``DevBanner``);
+/// 4. on SIGINT/SIGTERM drains the gateway, then stops the services in reverse order
+///    (the simulator, then the cluster with `pg_ctl stop -m fast`; its data stays for the next run).
 ///
-/// Adding a component (the upstream simulator, then token minting) means adding a
-/// ``DevService`` to ``services(directory:)``; the runtime itself does not change.
+/// Adding a component means adding a ``DevService`` to ``services(directory:options:configuration:)``;
+/// the runtime itself does not change.
 public enum DevRuntime {
-    /// Runs until SIGINT/SIGTERM. `config` is `serve`'s configuration; its database settings
-    /// are replaced by the private cluster's.
+    /// Runs until SIGINT/SIGTERM. `config` is `serve`'s configuration from flags and the
+    /// environment; the services fill in the database, the token secret and the upstream
+    /// (each only where the environment did not, `DATABASE_URL` excepted: always the cluster).
     /// - Throws: when a service or the gateway cannot start (services already started are stopped first).
-    public static func run(_ config: ServeConfiguration, output: ConsoleOutput, logger: Logger) async throws {
+    public static func run(
+        _ config: ServeConfiguration, options: DevOptions = DevOptions(), output: ConsoleOutput, logger: Logger
+    ) async throws {
         let directory = try currentDirectory()
         let lock = try DevLock(directory: directory + "/.threadgate")
         defer { lock.release() }
         var config = config
         var started: [any DevService] = []
+        if let upstream = config.upstream.baseURL {
+            output.line("threadgate dev: using the upstream at \(upstream) (UPSTREAM_BASE_URL); no simulator started")
+        }
         do {
-            for service in try services(directory: directory) {
+            for service in try services(directory: directory, options: options, configuration: config) {
                 try await service.start(configuring: &config, output: output)
                 started.append(service)
             }
             config.migrateOnStart = true
             let host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host
+            let tokens = try DevTokens.mint(config.auth)
             try await ServeRuntime.run(config, logger: logger) { gateway in
-                output.line("threadgate dev: serving on http://\(host):\(gateway.port)  (readiness: http://\(host):\(gateway.port)/readyz)")
-                output.line("threadgate dev: press Ctrl-C to stop")
+                let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(gateway.port)"
+                output.line("threadgate dev: serving on \(url)")
+                for line in DevBanner.lines(url: url, tokens: tokens) { output.line(line) }
             }
         } catch {
             await stop(started, output: output)
@@ -43,9 +54,17 @@ public enum DevRuntime {
         await stop(started, output: output)
     }
 
-    /// What `dev` runs beside the gateway, in start order.
-    static func services(directory: String) throws -> [any DevService] {
-        [try DevDatabase(cluster: DevCluster(directory: directory))]
+    /// What `dev` runs beside the gateway, in start order, given the configuration from the
+    /// environment: no simulator when `UPSTREAM_BASE_URL` names an upstream.
+    static func services(
+        directory: String, options: DevOptions, configuration: ServeConfiguration
+    ) throws -> [any DevService] {
+        var services: [any DevService] = [try DevDatabase(cluster: DevCluster(directory: directory)), DevAuth(directory: directory)]
+        if configuration.upstream.baseURL == nil {
+            services.append(
+                DevSimulator(directory: directory, port: options.simulatorPort, logger: Logger(label: "threadgate.simulator")))
+        }
+        return services
     }
 
     private static func stop(_ services: [any DevService], output: ConsoleOutput) async {
@@ -60,6 +79,22 @@ public enum DevRuntime {
             throw DevCluster.Failure("cannot read the working directory: \(String(cString: strerror(errno)))")
         }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// What `threadgate dev` takes beyond `serve`'s settings.
+public struct DevOptions: Sendable, Equatable {
+    /// `--simulator-port`: nil for 8090, or a free port when 8090 is taken.
+    public var simulatorPort: Int?
+
+    public init(simulatorPort: Int? = nil) { self.simulatorPort = simulatorPort }
+
+    /// Checks the command line's raw values.
+    public static func resolve(simulatorPort: String?) throws(ConfigurationError) -> DevOptions {
+        DevOptions(
+            simulatorPort: try simulatorPort.map { text throws(ConfigurationError) in
+                try ServeConfiguration.integer(text, setting: "simulator port", range: 0...65535)
+            })
     }
 }
 
