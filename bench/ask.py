@@ -397,6 +397,56 @@ def cmd_report(args):
         print(f"  {label}: " + ", ".join(f"{k} {v:.2f}" for k, v in by_route.items()))
 
 
+def log_requests(sim_log):
+    """(start, end, route) of every request in a simulator access log (wall-clock seconds)."""
+    from datetime import datetime, timezone
+    out = []
+    with open(sim_log) as f:
+        for line in f:
+            if '"request"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+                end = datetime.strptime(entry["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+                out.append((end - float(entry["duration_ms"]) / 1000, end, entry.get("route", "")))
+            except (ValueError, KeyError):
+                continue
+    return out
+
+
+def cmd_timeline(args):
+    """Per-bucket counts: asks sent, upstream threads and runs created, runs completed, answers."""
+    records = load_jsonl(args.records)
+    t0 = min(r["sent"] for r in records)
+    requests = log_requests(args.sim_log)
+    width = args.bucket
+    buckets = {}
+
+    def add(t, column):
+        if t >= t0 - width:
+            key = int((t - t0) // width)
+            buckets.setdefault(key, [0] * 6)[column] += 1
+
+    for r in records:
+        add(r["sent"], 0)
+        if r.get("http") == 200 and r.get("status") == "completed":
+            add(r["recv"], 4)
+        elif "error" in r:
+            add(r["recv"], 5)
+    for start, end, route in requests:
+        if route == "POST /v1/threads":
+            add(start, 1)
+        elif route == "POST /v1/threads/{thread_id}/runs":
+            add(start, 2)
+            add(start + args.run_ms / 1000, 3)
+    print(f"timeline ({width:g} s buckets from the first ask; 'runs done' = run start + {args.run_ms:g} ms):")
+    print("{:>9} {:>8} {:>15} {:>13} {:>10} {:>10} {:>8}".format(
+        "t s", "asks", "upstream thrds", "runs created", "runs done", "200s", "errors"))
+    for key in sorted(buckets):
+        row = buckets[key]
+        print("{:>9} {:>8} {:>15} {:>13} {:>10} {:>10} {:>8}".format(f"{key * width:g}", *row))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -427,6 +477,11 @@ def main():
     report.add_argument("--run-ms", type=float, required=True)
     report.add_argument("--group", action="append", required=True,
                         help="label=records.jsonl,stats-before.json,stats-after.json[,thread-map.tsv]")
+    timeline = sub.add_parser("timeline")
+    timeline.add_argument("--sim-log", required=True)
+    timeline.add_argument("--records", required=True)
+    timeline.add_argument("--run-ms", type=float, required=True)
+    timeline.add_argument("--bucket", type=float, default=2)
     args = parser.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -440,6 +495,8 @@ def main():
         asyncio.run(cmd_stats(args))
     elif args.cmd == "report":
         cmd_report(args)
+    elif args.cmd == "timeline":
+        cmd_timeline(args)
 
 
 if __name__ == "__main__":

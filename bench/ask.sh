@@ -21,8 +21,8 @@
 #      bench/README.md for why that timestamp can be trusted.
 # 3.   For each mode in CONC_MODES (default "stream"): a fresh simulator and gateway, and
 #      CONC_TARGET asks (default 10000), each on its own connection and its own new thread,
-#      started evenly over CONC_RAMP seconds (15) with runs of CONC_RUN_MS (20000, the
-#      [[slow:N]] marker) and wait_ms CONC_WAIT_MS (45000). Reports peak in-flight asks, 200s,
+#      started evenly over CONC_RAMP seconds (10) with runs of CONC_RUN_MS (20000, the
+#      [[slow:N]] marker) and wait_ms CONC_WAIT_MS (35000). Reports peak in-flight asks, 200s,
 #      errors, the gateway's peak VmRSS / VmHWM and open fds.
 #
 # Environment: ASKS, ASK_CONC, RUN_MS, SEED_INTERVAL, SIM_POLL_AFTER_MS (phases 1+2: the
@@ -42,15 +42,17 @@ ask_conc="${ASK_CONC:-8}"
 run_ms="${RUN_MS:-2000}"
 seed_interval="${SEED_INTERVAL:-0.5}"
 sim_poll_after="${SIM_POLL_AFTER_MS:-}"
-read -r -a conc_modes <<<"${CONC_MODES:-stream}"
-conc_target="${CONC_TARGET:-10000}"
-conc_ramp="${CONC_RAMP:-15}"
+read -r -a conc_modes <<<"${CONC_MODES:-stream poll}"
+read -r -a conc_levels <<<"${CONC_LEVELS:-2500 5000 10000}"
+conc_rate="${CONC_RATE:-1000}"
 conc_run_ms="${CONC_RUN_MS:-20000}"
-conc_wait_ms="${CONC_WAIT_MS:-45000}"
+conc_wait_ms="${CONC_WAIT_MS:-35000}"
 conc_poll_after="${CONC_POLL_AFTER_MS:-2000}"
 conc_pool_max="${CONC_DB_POOL_MAX:-32}"
 conc_acquire_ms="${CONC_DB_ACQUIRE_TIMEOUT_MS:-30000}"
-for n in "$asks" "$ask_conc" "$run_ms" "$conc_target" "$conc_ramp" "$conc_run_ms" "$conc_wait_ms" \
+conc_sim_level="${CONC_SIM_LOG_LEVEL:-info}"
+phases="${PHASES:-1 3}"
+for n in "$asks" "$ask_conc" "$run_ms" "${conc_levels[@]}" "$conc_rate" "$conc_run_ms" "$conc_wait_ms" \
     "$conc_poll_after" "$conc_pool_max" "$conc_acquire_ms" ${sim_poll_after:+"$sim_poll_after"}; do
     if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ]; then
         echo "ask: counts and milliseconds take positive integers (got '$n')" >&2
@@ -243,6 +245,7 @@ any_failed=0
 
 # --- phases 1 and 2: requests per ask and latency after completion ----------------------
 
+if [[ " $phases " == *" 1 "* ]]; then
 echo
 echo "ask: phases 1+2: $asks asks per client, $ask_conc at a time, every run ${run_ms} ms"
 start_simulator "$out-sim.log" info --run-queued-ms 0 --run-duration-ms "$run_ms" \
@@ -278,28 +281,34 @@ groups+=(--group "seeds loop ${seed_interval}s=$out-seeds.jsonl,$out-seeds-stats
 forget_group "$sim_pgid"   # flushes its access log before the report reads it
 
 client report --sim-log "$out-sim.log" --run-ms "$run_ms" "${groups[@]}" >"$out-report-1-2.txt"
+fi
 
 # --- phase 3: concurrent waiting asks ---------------------------------------------------
 
 conc_rows="$out-concurrency.tsv"
 : >"$conc_rows"
+[[ " $phases " == *" 3 "* ]] || conc_modes=()
 for mode in "${conc_modes[@]}"; do
+for conc_target in "${conc_levels[@]}"; do
+    run="conc-$mode-$conc_target"
+    conc_ramp=$(python3 -c "print(round($conc_target / $conc_rate, 2))")
+    load_before=$(cut -d' ' -f1 /proc/loadavg)
     echo
     echo "ask: phase 3, ASK_MODE=$mode: $conc_target asks over ${conc_ramp} s, runs of ${conc_run_ms} ms, wait_ms $conc_wait_ms"
     sim_flags=(--run-queued-ms 0)
     if [ "$mode" = poll ]; then sim_flags+=(--poll-after-ms "$conc_poll_after"); fi
-    start_simulator "$out-conc-$mode-sim.log" warning "${sim_flags[@]}"
-    start_gateway "$out-conc-$mode-gateway.log" ASK_MODE="$mode" ASK_MAX_WAIT_MS=120000 \
+    start_simulator "$out-$run-sim.log" "$conc_sim_level" "${sim_flags[@]}"
+    start_gateway "$out-$run-gateway.log" ASK_MODE="$mode" ASK_MAX_WAIT_MS=120000 \
         DB_POOL_MAX="$conc_pool_max" DB_ACQUIRE_TIMEOUT_MS="$conc_acquire_ms" \
         UPSTREAM_MAX_CONNECTIONS="$conc_target" UPSTREAM_TIMEOUT_MS=120000
     client asks --port "$gw_port" --token "$token" --count 2 --concurrency 2 --content "warm up" \
-        --wait-ms 10000 --out "$out-conc-$mode-warmup.jsonl" >/dev/null || true
+        --wait-ms 10000 --out "$out-$run-warmup.jsonl" >/dev/null || true
     sim_cpu0=$(cpu_seconds "$sim_pgid")
     gw_cpu0=$(cpu_seconds "$gw_pgid")
-    timeout_s=$(( (conc_wait_ms + 999) / 1000 + 10 ))
+    timeout_s=$(( (conc_wait_ms + 999) / 1000 + 5 ))
     if ! client asks --port "$gw_port" --token "$token" --count "$conc_target" --ramp-seconds "$conc_ramp" \
         --content "hold the line [[slow:$conc_run_ms]]" --wait-ms "$conc_wait_ms" --timeout "$timeout_s" \
-        --watch-pid "$gw_pgid" --progress --out "$out-conc-$mode.jsonl" | tee "$out-conc-$mode.summary"; then
+        --watch-pid "$gw_pgid" --progress --out "$out-$run.jsonl" | tee "$out-$run.summary"; then
         any_failed=1
     fi
     sim_cpu1=$(cpu_seconds "$sim_pgid")
@@ -308,57 +317,83 @@ for mode in "${conc_modes[@]}"; do
     kill -0 "$sim_pgid" 2>/dev/null || sim_ok=0
     gw_ok=1
     kill -0 "$gw_pgid" 2>/dev/null || gw_ok=0
-    summary=$(grep '^SUMMARY ' "$out-conc-$mode.summary" | tail -n 1 | cut -d' ' -f2- || true)
+    summary=$(grep '^SUMMARY ' "$out-$run.summary" | tail -n 1 | cut -d' ' -f2- || true)
     [ -n "$summary" ] || summary='{}'
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$summary" \
+    runs_created=$(grep -c '"route":"POST /v1/threads/{thread_id}/runs"' "$out-$run-sim.log" || true)
+    runs_created=$((runs_created - 2))   # the two warm-up asks
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$conc_target" "$out-$run.jsonl" "$runs_created" "$load_before" "$summary" \
         "$(python3 -c "print(round($gw_cpu1 - $gw_cpu0, 1))")" "$(python3 -c "print(round($sim_cpu1 - $sim_cpu0, 1))")" \
-        "$gw_ok" "$sim_ok" "$(grep -c '"level":"error"' "$out-conc-$mode-gateway.log" || true)" >>"$conc_rows"
+        "$gw_ok" "$sim_ok" "$(grep -c '"level":"error"' "$out-$run-gateway.log" || true)" >>"$conc_rows"
     forget_group "$gw_pgid"
     forget_group "$sim_pgid"
+    if [ "$conc_sim_level" = info ] || [ "$conc_sim_level" = debug ] || [ "$conc_sim_level" = trace ]; then
+        client timeline --sim-log "$out-$run-sim.log" --records "$out-$run.jsonl" \
+            --run-ms "$conc_run_ms" --bucket 4 | tee "$out-$run-timeline.txt"
+    fi
+done
 done
 
 # --- summary ----------------------------------------------------------------------------
 
 echo
-echo "=== ask-and-wait, runs of ${run_ms} ms; $asks asks per client, $ask_conc at a time (WORKERS=2) ==="
-cat "$out-report-1-2.txt"
-echo
-python3 - "$conc_rows" "$conc_target" "$conc_run_ms" "$conc_pool_max" "$conc_acquire_ms" "$fd_limit" "$conc_poll_after" <<'PY'
+if [ -f "$out-report-1-2.txt" ]; then
+    echo "=== ask-and-wait, runs of ${run_ms} ms; $asks asks per client, $ask_conc at a time (WORKERS=2) ==="
+    cat "$out-report-1-2.txt"
+    echo
+fi
+if [ -s "$conc_rows" ]; then
+python3 - "$conc_rows" "$conc_run_ms" "$conc_pool_max" "$conc_acquire_ms" "$fd_limit" "$conc_poll_after" "$conc_rate" "$conc_wait_ms" <<'PY'
 import json, sys
-rows, target, run_ms, pool, acquire, fd_limit, poll_after = sys.argv[1:]
-print(f"=== concurrency: {target} asks, each its own connection and new thread, runs of {run_ms} ms ===")
-print(f"gateway WORKERS=2 DB_POOL_MAX={pool} (per worker) DB_ACQUIRE_TIMEOUT_MS={acquire} "
-      f"UPSTREAM_MAX_CONNECTIONS={target} ASK_MAX_WAIT_MS=120000; descriptor limit {fd_limit}")
-fmt = "{:<7} {:>7} {:>10} {:>8} {:>7} {:>12} {:>7} {:>9} {:>11} {:>11}"
-print(fmt.format("mode", "asks", "in flight", "200 ok", "errors", "peak RSS MB", "HWM MB", "peak fds",
-                 "gw CPU s", "sim CPU s"))
-notes = []
+rows, run_ms, pool, acquire, fd_limit, poll_after, rate, wait_ms = sys.argv[1:]
+print(f"=== concurrency: asks started at {rate}/s, each its own connection and new thread, runs of {run_ms} ms, "
+      f"wait_ms {wait_ms} ===")
+print(f"gateway WORKERS=2 DB_POOL_MAX={pool} per worker, DB_ACQUIRE_TIMEOUT_MS={acquire}, UPSTREAM_MAX_CONNECTIONS=level, "
+      f"ASK_MAX_WAIT_MS=120000; descriptor limit {fd_limit} per process")
+fmt = "{:<7} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>8} {:>7} {:>8} {:>7} {:>7} {:>5}"
+print(fmt.format("mode", "asks", "in flight", "runs", "200 ok", "errors", "e2e p50 s", "RSS MB", "HWM MB",
+                 "peak fds", "gw CPU", "sim CPU", "load"))
+notes, best = [], {}
 for line in open(rows):
-    mode, summary, gw_cpu, sim_cpu, gw_ok, sim_ok, gw_errors = line.rstrip("\n").split("\t")
+    mode, level, records, runs, load, summary, gw_cpu, sim_cpu, gw_ok, sim_ok, gw_errors = line.rstrip("\n").split("\t")
     s = json.loads(summary)
     if not s:
-        print(fmt.format(mode, target, "failed", "-", "-", "-", "-", "-", gw_cpu, sim_cpu))
+        print(fmt.format(mode, level, "failed", runs, "-", "-", "-", "-", "-", "-", gw_cpu, sim_cpu, load))
         continue
-    print(fmt.format(mode, s["asks"], s["peak_in_flight"], s["completed_200"], s["errors"],
-                     round(s.get("rss_peak_kb", 0) / 1024, 1), round(s.get("hwm_kb", 0) / 1024, 1),
-                     s.get("fds_peak", "-"), gw_cpu, sim_cpu))
+    e2e = sorted(r["recv"] - r["sent"] for r in map(json.loads, open(records))
+                 if r.get("http") == 200 and r.get("status") == "completed")
+    p50 = f"{e2e[len(e2e) // 2]:.1f}" if e2e else "-"
+    print(fmt.format(mode, s["asks"], s["peak_in_flight"], runs, s["completed_200"], s["errors"], p50,
+                     round(s.get("rss_peak_kb", 0) / 1024), round(s.get("hwm_kb", 0) / 1024),
+                     s.get("fds_peak", "-"), gw_cpu, sim_cpu, load))
+    ok = s["completed_200"] == int(level) and s["errors"] == 0
+    if ok:
+        best[mode] = max(best.get(mode, 0), int(level))
     if s.get("error_kinds"):
-        notes.append(f"  {mode}: not 200 completed: " + ", ".join(f"{k} × {v}" for k, v in sorted(s["error_kinds"].items())))
-    if gw_ok != "1":
-        notes.append(f"  {mode}: the gateway process was gone after the run")
-    if sim_ok != "1":
-        notes.append(f"  {mode}: the simulator process was gone after the run")
+        notes.append(f"  {mode} {level}: not 200 completed: " + ", ".join(f"{k} × {v}" for k, v in sorted(s["error_kinds"].items())))
+    if gw_ok != "1" or sim_ok != "1":
+        notes.append(f"  {mode} {level}: a server process was gone after the run (gateway alive={gw_ok}, simulator alive={sim_ok})")
     if int(gw_errors or 0):
-        notes.append(f"  {mode}: the gateway logged {gw_errors} error lines (see its log in bench/out/)")
+        notes.append(f"  {mode} {level}: the gateway logged {gw_errors} error lines")
+    if int(runs or 0) and int(runs) < int(level):
+        notes.append(f"  {mode} {level}: only {runs} of {level} runs were created upstream before the client gave up")
+    rss = s.get("rss_peak_kb", 0)
+    if rss >= 300 * 1024:
+        notes.append(f"  {mode} {level}: peak RSS {rss // 1024} MB, over 300 MB ({rss / int(level):.0f} kB per ask in flight)")
+modes = sorted({line.split("\t")[0] for line in open(rows)})
+for mode in modes:
+    levels = [int(line.split("\t")[1]) for line in open(rows) if line.split("\t")[0] == mode]
+    top = best.get(mode, 0)
+    if top == max(levels):
+        notes.append(f"  {mode}: {top} concurrent asks all completed with 200, no errors")
+    else:
+        notes.append(f"  {mode}: TARGET NOT MET: highest level with every ask 200 and no errors: "
+                     f"{top or 'none of ' + str(levels)}")
     if mode == "poll":
         notes.append(f"  poll: simulator openai-poll-after-ms {poll_after} in this phase")
-    ok = s["completed_200"] == int(target) and s["errors"] == 0 and s.get("rss_peak_kb", 0) < 300 * 1024
-    verdict = "target met" if ok else "target NOT met"
-    notes.append(f"  {mode}: {verdict}: {s['completed_200']} of {target} completed with 200, "
-                 f"highest concurrency reached {s['peak_in_flight']}, peak RSS {s.get('rss_peak_kb', 0) // 1024} MB")
 for note in notes:
     print(note)
 PY
+fi
 echo
 echo "ask: raw records, simulator stats and logs: ${out#"$repo_root"/}-*"
 exit "$any_failed"
