@@ -2,9 +2,9 @@
 # Ask-and-wait: upstream requests per ask, latency after the run completes, and how many
 # waiting asks one gateway process holds.
 #
-#   bench/ask.sh                                     # about 3 minutes after the release build
-#   ASKS=20 CONC_TARGET=2000 bench/ask.sh            # quicker
-#   CONC_MODES="stream poll" bench/ask.sh            # the concurrency phase in both modes
+#   bench/ask.sh                                     # about 7 minutes after the release build
+#   ASKS=20 CONC_LEVELS=2000 CONC_MODES=stream bench/ask.sh
+#   PHASES=3 CONC_LEVELS="1000 10000" bench/ask.sh   # the concurrency phase alone
 #
 # Builds `threadgate` in release mode, takes a fresh database (TEST_DATABASE_URL's server, else
 # a scripts/pg-test-cluster.sh cluster, stopped again if this script started it) and runs:
@@ -19,16 +19,18 @@
 #      (cross-checked with each answer's `upstream_requests`). Latency after completion = the
 #      client's receive time − (the run's start in the simulator's access log + RUN_MS); see
 #      bench/README.md for why that timestamp can be trusted.
-# 3.   For each mode in CONC_MODES (default "stream"): a fresh simulator and gateway, and
-#      CONC_TARGET asks (default 10000), each on its own connection and its own new thread,
-#      started evenly over CONC_RAMP seconds (10) with runs of CONC_RUN_MS (20000, the
-#      [[slow:N]] marker) and wait_ms CONC_WAIT_MS (35000). Reports peak in-flight asks, 200s,
-#      errors, the gateway's peak VmRSS / VmHWM and open fds.
+# 3.   For each mode in CONC_MODES ("stream poll") and level in CONC_LEVELS ("2500 5000 10000"):
+#      a fresh simulator and gateway, and <level> asks, each on its own connection and its own
+#      new thread, started at CONC_RATE per second (1000) with runs of CONC_RUN_MS (20000, the
+#      [[slow:N]] marker) and wait_ms CONC_WAIT_MS (35000). Reports peak in-flight asks, runs
+#      created, 200s, errors, the gateway's peak VmRSS / VmHWM and open fds, a timeline, and the
+#      highest level at which every ask came back 200.
 #
 # Environment: ASKS, ASK_CONC, RUN_MS, SEED_INTERVAL, SIM_POLL_AFTER_MS (phases 1+2: the
-#   simulator's openai-poll-after-ms, default its own 100), CONC_MODES, CONC_TARGET, CONC_RAMP,
+#   simulator's openai-poll-after-ms, default its own 100), CONC_MODES, CONC_LEVELS, CONC_RATE,
 #   CONC_RUN_MS, CONC_WAIT_MS, CONC_POLL_AFTER_MS (phase 3 poll mode, default 2000),
-#   CONC_DB_POOL_MAX (32), CONC_DB_ACQUIRE_TIMEOUT_MS (30000), THREADGATE_BIN, TEST_DATABASE_URL.
+#   CONC_DB_POOL_MAX (32), CONC_DB_ACQUIRE_TIMEOUT_MS (30000), CONC_SIM_LOG_LEVEL (info),
+#   PHASES ("1 3"), THREADGATE_BIN, TEST_DATABASE_URL.
 # Output: the summary on stdout; every record, simulator stats snapshot and server log in
 #   bench/out/ask-STAMP-* (ignored by git). Exits non-zero if a phase failed outright.
 # All traffic goes to 127.0.0.1; every process started is stopped by its process-group id.
