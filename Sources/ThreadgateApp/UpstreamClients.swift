@@ -21,7 +21,8 @@ final class UpstreamClients: Sendable {
             UpstreamHTTPClient(
                 loop: loop,
                 configuration: UpstreamHTTPConfiguration(
-                    timeouts: UpstreamTimeouts(connect: .seconds(10), total: settings.timeout), attemptLog: attemptLog))
+                    timeouts: UpstreamTimeouts(connect: .seconds(10), total: settings.timeout),
+                    maxConnectionsPerHost: settings.maxConnectionsPerHost, attemptLog: attemptLog))
         }
         if let baseURL = settings.baseURL {
             let configuration = AssistantsConfiguration(

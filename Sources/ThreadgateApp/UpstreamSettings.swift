@@ -11,6 +11,7 @@ public import UpstreamAPI
 /// | `UPSTREAM_DIALECT` | `assistants` | `assistants` or `responses`: where new threads go |
 /// | `UPSTREAM_ORGANIZATION`, `UPSTREAM_PROJECT` | unset | `OpenAI-Organization` / `OpenAI-Project` |
 /// | `UPSTREAM_TIMEOUT_MS` | `60000` | total time of one upstream call, retries included per attempt |
+/// | `UPSTREAM_MAX_CONNECTIONS` | `32` | connections each worker opens to the upstream host at most; further calls queue. A streamed ask holds one for its whole run |
 /// | `ASSISTANT_ID` | unset | the assistant runs use when the client names none |
 /// | `ASSISTANT_ALLOWLIST` | empty | comma-separated further assistants clients may name |
 /// | `RESPONSES_PROFILES_FILE` | unset | JSON `{"asst_id": {"model", "instructions"?, "tools"?}}`: what each assistant id means on a Responses upstream |
@@ -27,6 +28,8 @@ public struct UpstreamSettings: Sendable {
     public var organization: String?
     public var project: String?
     public var timeout: Duration = .seconds(60)
+    /// Most connections each worker's client opens to the upstream host (`UPSTREAM_MAX_CONNECTIONS`).
+    public var maxConnectionsPerHost = 32
     public var defaultAssistantID: String?
     public var allowedAssistantIDs: [String] = []
     public var ask = AskSettings()
@@ -58,6 +61,10 @@ public struct UpstreamSettings: Sendable {
         if let timeout = nonEmpty(environment["UPSTREAM_TIMEOUT_MS"]) {
             settings.timeout = .milliseconds(
                 try ServeConfiguration.integer(timeout, setting: "UPSTREAM_TIMEOUT_MS", range: 100...3_600_000))
+        }
+        if let connections = nonEmpty(environment["UPSTREAM_MAX_CONNECTIONS"]) {
+            settings.maxConnectionsPerHost = try ServeConfiguration.integer(
+                connections, setting: "UPSTREAM_MAX_CONNECTIONS", range: 1...100_000)
         }
         settings.defaultAssistantID = nonEmpty(environment["ASSISTANT_ID"])
         if let list = nonEmpty(environment["ASSISTANT_ALLOWLIST"]) {
