@@ -11,7 +11,7 @@ public import UpstreamAPI
 /// | `UPSTREAM_DIALECT` | `assistants` | `assistants` or `responses`: where new threads go |
 /// | `UPSTREAM_ORGANIZATION`, `UPSTREAM_PROJECT` | unset | `OpenAI-Organization` / `OpenAI-Project` |
 /// | `UPSTREAM_TIMEOUT_MS` | `60000` | total time of one upstream call, retries included per attempt |
-/// | `UPSTREAM_MAX_CONNECTIONS` | `32` | connections each worker opens to the upstream host at most; further calls queue. A streamed ask holds one for its whole run |
+/// | `UPSTREAM_MAX_CONNECTIONS` | `512` | connections each worker opens to the upstream host at most; further calls queue. A streamed ask holds one for its whole run |
 /// | `ASSISTANT_ID` | unset | the assistant runs use when the client names none |
 /// | `ASSISTANT_ALLOWLIST` | empty | comma-separated further assistants clients may name |
 /// | `RESPONSES_PROFILES_FILE` | unset | JSON `{"asst_id": {"model", "instructions"?, "tools"?}}`: what each assistant id means on a Responses upstream |
@@ -29,7 +29,7 @@ public struct UpstreamSettings: Sendable {
     public var project: String?
     public var timeout: Duration = .seconds(60)
     /// Most connections each worker's client opens to the upstream host (`UPSTREAM_MAX_CONNECTIONS`).
-    public var maxConnectionsPerHost = 32
+    public var maxConnectionsPerHost = 512
     public var defaultAssistantID: String?
     public var allowedAssistantIDs: [String] = []
     public var ask = AskSettings()
