@@ -26,6 +26,7 @@ public final class GatewayServer: Sendable {
     private let database: DatabasePools?
     private let upstream: UpstreamClients
     private let gateway: Gateway
+    private let listening: LockedValue<HTTPServer?>
     private let probe: UpstreamProbe?
     private let readiness: Readiness
     /// This server's own figures, exposed by `GET /metrics`.
@@ -35,9 +36,11 @@ public final class GatewayServer: Sendable {
 
     private init(
         port: Int, loops: [EventLoop], server: HTTPServer, database: DatabasePools?, upstream: UpstreamClients,
-        gateway: Gateway, probe: UpstreamProbe?, readiness: Readiness, metrics: GatewayMetrics
+        gateway: Gateway, probe: UpstreamProbe?, readiness: Readiness, metrics: GatewayMetrics,
+        listening: LockedValue<HTTPServer?>
     ) {
         self.gateway = gateway
+        self.listening = listening
         self.port = port
         self.loops = loops
         self.server = server
@@ -100,6 +103,8 @@ public final class GatewayServer: Sendable {
                 database: pools, dialects: upstream.dialects, authenticator: authenticator,
                 configuration: config.upstream.gatewayConfiguration)
             let checks = Readiness(database: pools, migrator: migrator, upstream: probe, settings: readiness, logger: logger)
+            // The server, for `/metrics`' connection count: set once it listens, cleared by
+            // `stop` (the routes hold this box and the server holds the routes).
             let listening = LockedValue<HTTPServer?>(nil)
             let services = AppServices(
                 database: pools,
@@ -128,7 +133,7 @@ public final class GatewayServer: Sendable {
             }
             return GatewayServer(
                 port: server.port, loops: loops, server: server, database: pools, upstream: upstream, gateway: gateway,
-                probe: probe, readiness: checks, metrics: metrics)
+                probe: probe, readiness: checks, metrics: metrics, listening: listening)
         } catch {
             await pools?.close()
             await upstream.shutdown()
@@ -159,6 +164,7 @@ public final class GatewayServer: Sendable {
         readiness.beginDraining()
         gateway.beginDraining()  // waiting asks answer 202 with their run id
         await server.shutdown(gracePeriod: gracePeriod)
+        listening.withLock { $0 = nil }  // breaks the server → routes → box → server cycle
         if let database {
             _ = await loops[0].run(timeout: Self.poolCloseLimit) { await database.close() }
         }

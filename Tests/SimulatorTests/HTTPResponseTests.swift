@@ -59,7 +59,9 @@ extension SimulatorSocketTests {
         }
 
         @Test func backgroundResponseInConversationCompletesAndAddsItems() async throws {
-            try await withSimulator { sim in
+            // Runs long enough that the second request finds the first still going, however
+            // slow the build (sanitizers) or the machine.
+            try await withSimulator(timing: RunTiming(queuedMillis: 10, workMillis: 1500, cancelMillis: 10)) { sim in
                 let conversation = try await sim.conversation()
                 let created = try await sim.json(
                     "POST", "/v1/responses",

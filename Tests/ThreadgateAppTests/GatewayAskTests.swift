@@ -39,9 +39,11 @@ struct GatewayAskTests {
                 case "completed":
                     #expect(body["messages"]?.arrayValue?.count == 1)
                     #expect(body["messages"]?[0]?["content"]?[0]?["text"]?["value"]?.stringValue?.contains("plain question") == true)
-                    // One streamed request (Assistants); the Responses dialect polls: create, retrieves, list.
+                    // One streamed request (Assistants) — two when the reply has to be listed because
+                    // the stream ended the run before delivering its message (the simulator's event
+                    // order slips that way under sanitizer builds); the Responses dialect polls.
                     let requests = body["upstream_requests"]?.intValue ?? 0
-                    #expect(dialect == .assistants ? requests == 1 : (2...6).contains(requests), "\(requests)")
+                    #expect(dialect == .assistants ? (1...2).contains(requests) : (2...6).contains(requests), "\(requests)")
                 case "failed":
                     #expect(body["run"]?["last_error"]?["code"] != nil)
                 case "incomplete":
