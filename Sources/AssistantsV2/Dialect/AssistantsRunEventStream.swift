@@ -51,8 +51,12 @@ final class AssistantsRunEventStream: RunEventStream, @unchecked Sendable {  // 
             }
             guard let event else { return nil }
             switch event {
-            case .run(_, let run):
-                return .run(UpstreamRun(object: run.raw, id: run.id, status: RunState(rawValue: run.status.rawValue)))
+            case .run(let event, let run):
+                // The status is the event's: a run settles on its terminal event (which carries
+                // the final fields, `last_error` included), not on an earlier snapshot that
+                // already reads terminal.
+                let status = event == .created ? "queued" : event.rawValue
+                return .run(UpstreamRun(object: run.raw, id: run.id, status: RunState(rawValue: status)))
             case .messageDelta(let delta):
                 let text = delta.content.compactMap(\.text).joined()
                 if !text.isEmpty { return .messageDelta(messageID: delta.id, text: text) }
