@@ -45,6 +45,13 @@ public final class LoopTimer: LoopHandle, @unchecked Sendable {  // confined to 
 }
 
 extension Duration {
+    /// Whole nanoseconds (negative durations count as zero), for monotonic-clock arithmetic.
+    public var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+    }
+
     /// Whole milliseconds, rounded up so a timer never fires early.
     var roundedUpMilliseconds: UInt64 {
         let (seconds, attoseconds) = components

@@ -52,6 +52,11 @@ struct AskRequest: Sendable {
         return min(.milliseconds(millis), settings.maximumWait)
     }
 
+    /// The `wait_ms` query parameter of `…/wait` and `submit_tool_outputs`, like the body's.
+    static func wait(query request: RoutedRequest, settings: AskSettings) throws(APIError) -> Duration {
+        try wait(try request.intQuery("wait_ms", range: 0...Int.max).map { .int(Int64($0)) }, param: "wait_ms", settings: settings)
+    }
+
     /// The upstream run request: the assistant, the user's message, the options given.
     func runBody(assistantID: String) -> JSONObject {
         var body: JSONObject = [

@@ -23,9 +23,7 @@ extension Gateway {
         routes.post("/threads/{thread_id}/runs/{run_id}/wait") { request in
             let thread = try await self.ownedThread(request)
             let runID = try request.requireParameter("run_id")
-            let wait = try AskRequest.wait(
-                try request.intQuery("wait_ms", range: 0...Int.max).map { .int(Int64($0)) }, param: "wait_ms",
-                settings: self.configuration.ask)
+            let wait = try AskRequest.wait(query: request, settings: self.configuration.ask)
             let outcome = try await self.follow(thread, .existing(runID: runID), holder: nil, wait: wait, request)
             return try self.askResponse(thread, outcome)
         }
@@ -35,9 +33,7 @@ extension Gateway {
     func submitAndWait(_ request: RoutedRequest, body: JSONObject) async throws -> HTTPResponse {
         let thread = try await ownedThread(request)
         let runID = try request.requireParameter("run_id")
-        let wait = try AskRequest.wait(
-            try request.intQuery("wait_ms", range: 0...Int.max).map { .int(Int64($0)) }, param: "wait_ms",
-            settings: configuration.ask)
+        let wait = try AskRequest.wait(query: request, settings: configuration.ask)
         var body = body
         body["stream"] = nil
         let outcome = try await follow(thread, .submit(runID: runID, body), holder: runID, wait: wait, request)

@@ -8,8 +8,7 @@ final class AssistantCatalog: Sendable {
     private let entries = LockedValue<[String: (object: JSONObject, until: UInt64)]>([:])
 
     init(lifetime: Duration) {
-        let (seconds, attoseconds) = lifetime.components
-        self.lifetime = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        self.lifetime = lifetime.nanoseconds
     }
 
     /// The cached object for `id` while fresh, else `fetch`'s (cached).

@@ -1,3 +1,4 @@
+import EventLoop
 import HTTPRouting
 import Postgres
 
@@ -77,8 +78,8 @@ struct ThreadTurns: Sendable {
         return try rows.map { row in (try ThreadRecord(row: row), try row.decode(column: 8, as: String.self)) }
     }
 
+    /// Whole milliseconds, the unit of the lease and expiry parameters.
     static func millis(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        Int64(duration.nanoseconds / 1_000_000)
     }
 }

@@ -13,8 +13,7 @@ final class UserDirectory: Sendable {
 
     init(database: @escaping @Sendable () throws(APIError) -> PostgresPool, lastSeenInterval: Duration) {
         self.database = database
-        let (seconds, attoseconds) = lastSeenInterval.components
-        interval = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        interval = lastSeenInterval.nanoseconds
     }
 
     /// Creates the user or refreshes `last_seen_at` and the role, unless done recently.

@@ -193,10 +193,3 @@ enum ReadinessRoutes {
     }
 }
 
-extension Duration {
-    /// Whole nanoseconds (negative durations count as zero).
-    var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        return UInt64(max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
-    }
-}

@@ -114,7 +114,7 @@ public struct AssistantsDialect: UpstreamDialect {
         _ method: UpstreamMethod, _ path: String, query: [(String, String)] = [], body: JSONObject? = nil,
         _ context: UpstreamCallContext
     ) async throws(UpstreamAPIError) -> AssistantsResponse<JSONObject> {
-        let options = AssistantsRequestOptions(requestID: context.requestID, idempotencyKey: context.idempotencyKey)
+        let options = Self.options(context)
         let response: AssistantsResponse<JSONValue>
         do {
             response = try await client.send(method, path, query: query, body: body, options: options)
