@@ -7,17 +7,14 @@ import UpstreamAPI
 
 extension Gateway {
     func registerAskRoutes(on routes: RouteGroup) {
+        // The handlers of waiting calls only await: what they prepare runs in frames that are
+        // gone before the wait, since a waiting call's frames live as long as the wait.
         routes.post("/threads/{thread_id}/ask") { request in
-            let thread = try await self.ownedThread(request)
-            let ask = try AskRequest(request, settings: self.configuration.ask, newThread: false)
+            let (ask, thread) = try await self.askOnThread(request)
             return try await self.answer(ask, thread: thread, request)
         }
         routes.post("/ask") { request in
-            let ask = try AskRequest(request, settings: self.configuration.ask, newThread: true)
-            _ = try self.assistantForRun(ask.assistantID)  // refused before a thread is made for it
-            let thread = try await self.makeThread(
-                for: try request.caller, metadata: ask.thread?["metadata"], title: ask.thread?["title"], messages: [],
-                paramPrefix: "thread.", request)
+            let (ask, thread) = try await self.askOnNewThread(request)
             return try await self.answer(ask, thread: thread, request)
         }
         routes.post("/threads/{thread_id}/runs/{run_id}/wait") { request in
@@ -26,6 +23,24 @@ extension Gateway {
             let wait = try AskRequest.wait(query: request, settings: self.configuration.ask)
             let outcome = try await self.follow(thread, .existing(runID: runID), holder: nil, wait: wait, request)
             return try self.askResponse(thread, outcome)
+        }
+    }
+
+    private func askOnThread(_ request: RoutedRequest) async throws -> (AskRequest, ThreadRecord) {
+        try await inChildTask {
+            let thread = try await self.ownedThread(request)
+            return (try AskRequest(request, settings: self.configuration.ask, newThread: false), thread)
+        }
+    }
+
+    private func askOnNewThread(_ request: RoutedRequest) async throws -> (AskRequest, ThreadRecord) {
+        try await inChildTask {
+            let ask = try AskRequest(request, settings: self.configuration.ask, newThread: true)
+            _ = try self.assistantForRun(ask.assistantID)  // refused before a thread is made for it
+            let thread = try await self.makeThread(
+                for: try request.caller, metadata: ask.thread?["metadata"], title: ask.thread?["title"], messages: [],
+                paramPrefix: "thread.", request)
+            return (ask, thread)
         }
     }
 
@@ -42,17 +57,9 @@ extension Gateway {
 
     /// Takes the thread's turn, starts the run and waits (or streams events) within the budget.
     func answer(_ ask: AskRequest, thread: ThreadRecord, _ request: RoutedRequest) async throws -> HTTPResponse {
-        let body = ask.runBody(assistantID: try assistantForRun(ask.assistantID))
-        let deadline = ContinuousClock.now + ask.wait
         AskMetrics.waiting.increment()
         defer { AskMetrics.waiting.decrement() }
-        let marker: String
-        do {
-            marker = try await takeTurn(thread, until: deadline, request)
-        } catch {
-            AskMetrics.outcome("busy")
-            throw error
-        }
+        let (body, deadline, marker) = try await startTurn(ask, thread: thread, request)
         if ask.stream {
             return eventStream(thread) { emit in
                 try await self.follow(thread, .create(body), holder: marker, until: deadline, request, onEvent: emit)
@@ -60,6 +67,20 @@ extension Gateway {
         }
         let outcome = try await follow(thread, .create(body), holder: marker, until: deadline, request)
         return try askResponse(thread, outcome)
+    }
+
+    /// The run request, the ask's deadline and the turn's claim marker, once the turn is taken.
+    private func startTurn(
+        _ ask: AskRequest, thread: ThreadRecord, _ request: RoutedRequest
+    ) async throws -> (JSONObject, ContinuousClock.Instant, String) {
+        let body = ask.runBody(assistantID: try assistantForRun(ask.assistantID))
+        let deadline = ContinuousClock.now + ask.wait
+        do {
+            return (body, deadline, try await inChildTask { try await self.takeTurn(thread, until: deadline, request) })
+        } catch {
+            AskMetrics.outcome("busy")
+            throw error
+        }
     }
 
     func follow(
@@ -87,13 +108,29 @@ extension Gateway {
             }
             if case .create = start { try await self.runs.record(run, threadID: thread.id, idempotencyKey: idempotencyKey) }
         }
-        let outcome: RunFollower.Outcome
+        let result: Result<RunFollower.Outcome, any Error>
         do {
-            outcome = try await follower.follow(start, until: deadline) { event in
+            result = .success(try await follower.follow(start, until: deadline) { event in
                 if case .run(let run) = event { try? await record(run) }
                 await onEvent?(event)
-            }
+            })
         } catch {
+            result = .failure(error)
+        }
+        return try await concluded(result, thread, start, holder: holder, sighting: sighting, record: record)
+    }
+
+    /// The bookkeeping after a wait; out of line so that the waiting frame stays small.
+    @inline(never)
+    private func concluded(
+        _ result: Result<RunFollower.Outcome, any Error>, _ thread: ThreadRecord, _ start: RunFollower.Start,
+        holder: String?, sighting: FirstSighting, record: @Sendable (UpstreamRun) async throws -> Void
+    ) async throws -> RunFollower.Outcome {
+        let outcome: RunFollower.Outcome
+        switch result {
+        case .success(let value):
+            outcome = value
+        case .failure(let error):
             if let holder, ThreadTurns.isMarker(holder), !sighting.any { try? await turns.release(thread.id, holder: holder) }
             AskMetrics.outcome("error")
             if let error = error as? UpstreamAPIError {

@@ -23,7 +23,13 @@ struct IdempotencyMiddleware: Middleware {
     let inFlightWait: Duration
 
     func handle(_ request: RoutedRequest, next: RouteHandler) async throws -> HTTPResponse {
+        // Requests without a key pass through this small frame; the keyed path has its own.
         guard request.method == .post, let key = request.headers["idempotency-key"] else { return try await next(request) }
+        return try await handle(request, key: key, next: next)
+    }
+
+    @inline(never)
+    private func handle(_ request: RoutedRequest, key: String, next: RouteHandler) async throws -> HTTPResponse {
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw APIError.badRequest(
                 code: .invalidParameter, message: "Invalid Idempotency-Key: expected 1 to 255 visible ASCII characters.",

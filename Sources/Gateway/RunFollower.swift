@@ -106,7 +106,7 @@ struct RunFollower: Sendable {
             }
         } else {
             if progress.run == nil {
-                try await startWithoutStream(start, progress)
+                try await inChildTask { try await startWithoutStream(start, progress) }
                 if let run = progress.run { await onEvent?(.run(run)) }
             }
             if let run = progress.run, Self.isSettled(run.status) {
@@ -131,21 +131,25 @@ struct RunFollower: Sendable {
     // MARK: Streaming
 
     /// Opens the run's stream; nil when this upstream cannot stream (or the run exists already).
-    private func openStream(_ start: Start, _ progress: Progress) async throws(UpstreamAPIError) -> (any RunEventStream)? {
+    /// The request goes out from a child task (``inChildTask(_:)``): the stream outlives it.
+    private func openStream(_ start: Start, _ progress: Progress) async throws -> (any RunEventStream)? {
         do {
             switch start {
             case .create(let body):
                 progress.counted()
-                return try await dialect.createRunStreaming(threadID: upstreamThreadID, body: body, context: context)
+                return try await inChildTask {
+                    try await dialect.createRunStreaming(threadID: upstreamThreadID, body: body, context: context)
+                }
             case .submit(let runID, let body):
                 progress.counted()
-                return try await dialect.submitToolOutputsStreaming(
-                    threadID: upstreamThreadID, runID: runID, body: body, context: context)
+                return try await inChildTask {
+                    try await dialect.submitToolOutputsStreaming(
+                        threadID: upstreamThreadID, runID: runID, body: body, context: context)
+                }
             case .existing:
                 return nil
             }
-        } catch {
-            guard error.kind == .unsupported else { throw error }
+        } catch let error as UpstreamAPIError where error.kind == .unsupported {
             progress.counted(-1)
             return nil
         }
@@ -216,7 +220,9 @@ struct RunFollower: Sendable {
             while true {
                 try await Task.sleep(for: pause)
                 progress.counted()
-                let run = try await dialect.retrieveRun(threadID: upstreamThreadID, runID: runID, context: context)
+                let run = try await inChildTask {
+                    try await dialect.retrieveRun(threadID: upstreamThreadID, runID: runID, context: context)
+                }
                 if run.status != progress.run?.status { await onEvent?(.run(run)) }
                 progress.saw(run)
                 if Self.isSettled(run.status) { return true }

@@ -158,15 +158,32 @@ extension Router {
         }
     }
 
+    /// Runs a deferred handler. Its async frame lives as long as the request (minutes for a
+    /// waiting ask), so it only awaits; turning the outcome into a response is out of line.
     private static func run(
         _ handler: RouteHandler, _ request: RoutedRequest,
         onUnexpectedError: (@Sendable (any Error, RoutedRequest) -> Void)?
     ) async -> HTTPResponse {
+        let outcome: Result<HTTPResponse, any Error>
         do {
-            return finish(try await handler(request), request.routeTemplate)
-        } catch let error as any APIErrorConvertible {
-            return finish(error.apiError.response(), request.routeTemplate)
+            outcome = .success(try await handler(request))
         } catch {
+            outcome = .failure(error)
+        }
+        return settle(outcome, request, onUnexpectedError: onUnexpectedError)
+    }
+
+    @inline(never)
+    private static func settle(
+        _ outcome: Result<HTTPResponse, any Error>, _ request: RoutedRequest,
+        onUnexpectedError: (@Sendable (any Error, RoutedRequest) -> Void)?
+    ) -> HTTPResponse {
+        switch outcome {
+        case .success(let response):
+            return finish(response, request.routeTemplate)
+        case .failure(let error as any APIErrorConvertible):
+            return finish(error.apiError.response(), request.routeTemplate)
+        case .failure(let error):
             onUnexpectedError?(error, request)
             return finish(APIError.internal().response(), request.routeTemplate)
         }

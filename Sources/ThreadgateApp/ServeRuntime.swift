@@ -15,6 +15,14 @@ public enum ServeRuntime {
         _ config: ServeConfiguration, logger: Logger, onListening: (GatewayServer) -> Void = { _ in }
     ) async throws {
         EventLoop.ignoreBrokenPipeSignals()
+        if let limits = DescriptorLimit.raiseSoftToHard() {
+            logger.log(
+                level: limits.after.soft < 4096 ? .warning : .debug, "descriptor limit",
+                metadata: [
+                    "soft": .stringConvertible(limits.after.soft), "hard": .stringConvertible(limits.after.hard),
+                    "raised_from": .stringConvertible(limits.before.soft),
+                ])
+        }
         ProcessMetrics.bootstrap()
         let gateway = try await GatewayServer.start(config, logger: logger)
         logger.info(

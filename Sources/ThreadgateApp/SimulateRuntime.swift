@@ -180,6 +180,7 @@ public enum SimulateRuntime {
     /// the grace period and returns.
     public static func run(_ config: SimulateConfiguration, logger: Logger) async throws {
         EventLoop.ignoreBrokenPipeSignals()
+        DescriptorLimit.raiseSoftToHard()
         let loops = try (0..<config.workers).map { index throws(EventLoopError) in
             try EventLoop.start(name: "tg-sim-\(index)")
         }

@@ -21,39 +21,108 @@ public struct UpstreamAPIError: Error, Sendable, CustomStringConvertible {
         public var description: String { name }
     }
 
-    public var kind: Kind
+    /// The fields live in one copy-on-write box: thrown values are copied into every async
+    /// frame that may receive them, and a pointer-sized error keeps those frames small.
+    private final class Storage: @unchecked Sendable {  // mutated only while uniquely referenced
+        var kind: Kind
+        var status: Int?
+        var type: String?
+        var code: String?
+        var param: String?
+        var message: String
+        var retryAfter: Duration?
+        var upstreamRequestID: String?
+        var isRunActive: Bool
+        var activeRunID: String?
+
+        init(
+            kind: Kind, status: Int?, type: String?, code: String?, param: String?, message: String, retryAfter: Duration?,
+            upstreamRequestID: String?, isRunActive: Bool, activeRunID: String?
+        ) {
+            self.kind = kind
+            self.status = status
+            self.type = type
+            self.code = code
+            self.param = param
+            self.message = message
+            self.retryAfter = retryAfter
+            self.upstreamRequestID = upstreamRequestID
+            self.isRunActive = isRunActive
+            self.activeRunID = activeRunID
+        }
+
+        func copy() -> Storage {
+            Storage(
+                kind: kind, status: status, type: type, code: code, param: param, message: message, retryAfter: retryAfter,
+                upstreamRequestID: upstreamRequestID, isRunActive: isRunActive, activeRunID: activeRunID)
+        }
+    }
+
+    private var storage: Storage
+
+    private var writableStorage: Storage {
+        mutating get {
+            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            return storage
+        }
+    }
+
+    public var kind: Kind {
+        get { storage.kind }
+        set { writableStorage.kind = newValue }
+    }
     /// The upstream's HTTP status for `rejected`.
-    public var status: Int?
-    public var type: String?
-    public var code: String?
-    public var param: String?
+    public var status: Int? {
+        get { storage.status }
+        set { writableStorage.status = newValue }
+    }
+    public var type: String? {
+        get { storage.type }
+        set { writableStorage.type = newValue }
+    }
+    public var code: String? {
+        get { storage.code }
+        set { writableStorage.code = newValue }
+    }
+    public var param: String? {
+        get { storage.param }
+        set { writableStorage.param = newValue }
+    }
     /// The upstream's message (`rejected`), or what failed. Not meant for clients as is:
     /// transport messages name hosts.
-    public var message: String
+    public var message: String {
+        get { storage.message }
+        set { writableStorage.message = newValue }
+    }
     /// From `Retry-After` / `retry-after-ms` on a 429 or 503.
-    public var retryAfter: Duration?
+    public var retryAfter: Duration? {
+        get { storage.retryAfter }
+        set { writableStorage.retryAfter = newValue }
+    }
     /// The upstream's `x-request-id`, for logs.
-    public var upstreamRequestID: String?
+    public var upstreamRequestID: String? {
+        get { storage.upstreamRequestID }
+        set { writableStorage.upstreamRequestID = newValue }
+    }
     /// The upstream refused because a run of the thread is still active.
-    public var isRunActive: Bool
+    public var isRunActive: Bool {
+        get { storage.isRunActive }
+        set { writableStorage.isRunActive = newValue }
+    }
     /// For a run-active rejection: the run holding the thread, when the upstream named it.
-    public var activeRunID: String?
+    public var activeRunID: String? {
+        get { storage.activeRunID }
+        set { writableStorage.activeRunID = newValue }
+    }
 
     public init(
         kind: Kind, status: Int? = nil, type: String? = nil, code: String? = nil, param: String? = nil, message: String,
         retryAfter: Duration? = nil, upstreamRequestID: String? = nil, isRunActive: Bool = false,
         activeRunID: String? = nil
     ) {
-        self.kind = kind
-        self.status = status
-        self.type = type
-        self.code = code
-        self.param = param
-        self.message = message
-        self.retryAfter = retryAfter
-        self.upstreamRequestID = upstreamRequestID
-        self.isRunActive = isRunActive || activeRunID != nil
-        self.activeRunID = activeRunID
+        storage = Storage(
+            kind: kind, status: status, type: type, code: code, param: param, message: message, retryAfter: retryAfter,
+            upstreamRequestID: upstreamRequestID, isRunActive: isRunActive || activeRunID != nil, activeRunID: activeRunID)
     }
 
     /// The upstream does not know the id (or no longer does).

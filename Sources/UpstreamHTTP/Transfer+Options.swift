@@ -33,6 +33,8 @@ extension Transfer {
         if configuration.acceptCompressedResponses { easy.set(CURLOPT_ACCEPT_ENCODING, "") }
         easy.set(CURLOPT_CONNECTTIMEOUT_MS, request.timeouts.connect.curlMilliseconds)
         easy.set(CURLOPT_TIMEOUT_MS, request.timeouts.total?.curlMilliseconds ?? 0)
+        // Set on every use: handles are reused between streamed and collected bodies.
+        easy.set(CURLOPT_BUFFERSIZE, streaming ? max(1024, configuration.streamReceiveBufferBytes) : Int(CURL_MAX_WRITE_SIZE))
         configureMethodAndBody()
         for line in request.headerLines { headerList = curl_slist_append(headerList, line) }
         easy.set(CURLOPT_HTTPHEADER, pointer: headerList)

@@ -28,7 +28,7 @@ final class Transfer {  // confined to its multi's loop thread
     private var sink: Sink = .collect
     private var collected: [UInt8] = []
     /// Stream the body (true) or collect it (false) once the head arrived.
-    private let streaming: Bool
+    let streaming: Bool
     /// Statuses whose body is collected even when streaming: the ones a retry may follow.
     private let collectStatuses: Set<Int>
     /// The task waiting for the head (streams) or the whole response; nil once completed.

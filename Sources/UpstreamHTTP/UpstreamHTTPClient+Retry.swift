@@ -13,30 +13,10 @@ extension UpstreamHTTPClient {
             // Bodies that may be retried are collected even for streams: a retry replaces them.
             let mayRetry = idempotent && attempt < policy.maxAttempts
             let collect = mayRetry && streaming ? policy.retryableStatuses : []
-            let result: Result<AttemptResult, UpstreamHTTPError>
-            do {
-                result = .success(try await attemptOnce(request, streaming: streaming, collectStatuses: collect))
-            } catch {
-                result = .failure(error)
-            }
-            let end = EventLoop.monotonicNanoseconds
-            let outcome: AttemptOutcome
-            let head: UpstreamResponseHead?
-            switch result {
-            case .success(.complete(let h, _)), .success(.streaming(let h, _)):
-                head = h
-                outcome = .response(status: h.status, retryAfter: retryAfterDelay(h.headers))
-            case .failure(let error):
-                head = nil
-                outcome = .failure(error.code)
-            }
-            let decision = policy.decide(
-                after: outcome, attempt: attempt, idempotent: idempotent,
-                elapsed: .nanoseconds(Int64(end &- firstStart)))
-            configuration.attemptLog?(UpstreamAttemptRecord(
-                target: request.target, attempt: attempt, status: head?.status,
-                error: result.failureCode, curlCode: result.curlCode, durationNanos: end &- start,
-                requestID: request.requestID, upstreamRequestID: head?.headers["x-request-id"], decision: decision))
+            let result = await attemptResult(request, streaming: streaming, collectStatuses: collect)
+            let decision = decide(
+                after: result, request: request, policy: policy, attempt: attempt, idempotent: idempotent,
+                firstStart: firstStart, start: start)
             switch decision {
             case .stop:
                 switch result {
@@ -59,6 +39,45 @@ extension UpstreamHTTPClient {
                 attempt += 1
             }
         }
+    }
+
+    /// One attempt as a `Result`, so the caller's async frame holds no thrown error of its own.
+    @inline(never)
+    private func attemptResult(
+        _ request: PreparedRequest, streaming: Bool, collectStatuses: Set<Int>
+    ) async -> Result<AttemptResult, UpstreamHTTPError> {
+        do {
+            return .success(try await attemptOnce(request, streaming: streaming, collectStatuses: collectStatuses))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Logs the attempt and decides what follows. Synchronous and out of line: what it builds
+    /// stays off the async frame of `perform`, which lives as long as the request.
+    @inline(never)
+    private func decide(
+        after result: Result<AttemptResult, UpstreamHTTPError>, request: PreparedRequest, policy: RetryPolicy, attempt: Int,
+        idempotent: Bool, firstStart: UInt64, start: UInt64
+    ) -> RetryDecision {
+        let end = EventLoop.monotonicNanoseconds
+        let outcome: AttemptOutcome
+        let head: UpstreamResponseHead?
+        switch result {
+        case .success(.complete(let h, _)), .success(.streaming(let h, _)):
+            head = h
+            outcome = .response(status: h.status, retryAfter: retryAfterDelay(h.headers))
+        case .failure(let error):
+            head = nil
+            outcome = .failure(error.code)
+        }
+        let decision = policy.decide(
+            after: outcome, attempt: attempt, idempotent: idempotent, elapsed: .nanoseconds(Int64(end &- firstStart)))
+        configuration.attemptLog?(UpstreamAttemptRecord(
+            target: request.target, attempt: attempt, status: head?.status,
+            error: result.failureCode, curlCode: result.curlCode, durationNanos: end &- start,
+            requestID: request.requestID, upstreamRequestID: head?.headers["x-request-id"], decision: decision))
+        return decision
     }
 
     /// One attempt: the request goes out on the loop; returns its head (streams) or response.

@@ -28,6 +28,9 @@ public struct UpstreamHTTPConfiguration: Sendable {
     public var maxResponseBytes: Int
     /// Bytes a streamed body buffers before the transfer pauses for its consumer.
     public var streamBufferBytes: Int
+    /// libcurl's receive buffer for a streamed body (`CURLOPT_BUFFERSIZE`, 1 KiB at least).
+    /// Held for the whole stream, so it is small: a waiting ask holds one stream.
+    public var streamReceiveBufferBytes: Int
     public var proxy: UpstreamProxy
     /// A PEM file of trusted CA certificates instead of the system's. Verification stays on.
     public var caBundlePath: String?
@@ -43,7 +46,7 @@ public struct UpstreamHTTPConfiguration: Sendable {
     public init(
         timeouts: UpstreamTimeouts = UpstreamTimeouts(), retryPolicy: RetryPolicy = .standard,
         maxConnectionsPerHost: Int = 32, maxCachedConnections: Int = 64, maxIdleHandles: Int = 16,
-        maxResponseBytes: Int = 32 * 1024 * 1024, streamBufferBytes: Int = 256 * 1024,
+        maxResponseBytes: Int = 32 * 1024 * 1024, streamBufferBytes: Int = 256 * 1024, streamReceiveBufferBytes: Int = 4096,
         proxy: UpstreamProxy = .environment, caBundlePath: String? = nil, preferHTTP2: Bool = true,
         acceptCompressedResponses: Bool = true, userAgent: String? = "threadgate",
         attemptLog: (@Sendable (UpstreamAttemptRecord) -> Void)? = nil
@@ -55,6 +58,7 @@ public struct UpstreamHTTPConfiguration: Sendable {
         self.maxIdleHandles = maxIdleHandles
         self.maxResponseBytes = maxResponseBytes
         self.streamBufferBytes = streamBufferBytes
+        self.streamReceiveBufferBytes = streamReceiveBufferBytes
         self.proxy = proxy
         self.caBundlePath = caBundlePath
         self.preferHTTP2 = preferHTTP2

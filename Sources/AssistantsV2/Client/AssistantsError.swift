@@ -23,44 +23,71 @@ public struct AssistantsError: Error, Sendable, CustomStringConvertible, CustomD
         public var description: String { name }
     }
 
-    public let kind: Kind
+    /// The fields live in one shared box: thrown values are copied into every async frame
+    /// that may receive them, and a pointer-sized error keeps those frames small.
+    private final class Storage: Sendable {
+        let kind: Kind
+        let status: Int?
+        let type: String?
+        let code: String?
+        let param: String?
+        let message: String
+        let transport: UpstreamHTTPError?
+        let retryAfter: Duration?
+        let upstreamRequestID: String?
+        let attempts: Int
+        let target: String
+
+        init(
+            kind: Kind, status: Int?, type: String?, code: String?, param: String?, message: String,
+            transport: UpstreamHTTPError?, retryAfter: Duration?, upstreamRequestID: String?, attempts: Int, target: String
+        ) {
+            self.kind = kind
+            self.status = status
+            self.type = type
+            self.code = code
+            self.param = param
+            self.message = message
+            self.transport = transport
+            self.retryAfter = retryAfter
+            self.upstreamRequestID = upstreamRequestID
+            self.attempts = attempts
+            self.target = target
+        }
+    }
+
+    private let storage: Storage
+
+    public var kind: Kind { storage.kind }
     /// The HTTP status for `.api` errors; nil otherwise.
-    public let status: Int?
+    public var status: Int? { storage.status }
     /// The upstream's `error.type`, such as `invalid_request_error`.
-    public let type: String?
+    public var type: String? { storage.type }
     /// The upstream's `error.code`, such as `invalid_api_key`; often nil.
-    public let code: String?
+    public var code: String? { storage.code }
     /// The upstream's `error.param`, naming the offending parameter.
-    public let param: String?
+    public var param: String? { storage.param }
     /// The upstream's `error.message` (may echo ids or a masked key): for logs, not for users.
-    public let message: String
+    public var message: String { storage.message }
     /// The HTTP client's failure for `.transport` errors.
-    public let transport: UpstreamHTTPError?
+    public var transport: UpstreamHTTPError? { storage.transport }
     /// The pause the upstream asked for (`retry-after-ms` or `Retry-After`).
-    public let retryAfter: Duration?
+    public var retryAfter: Duration? { storage.retryAfter }
     /// The upstream's `x-request-id`.
-    public let upstreamRequestID: String?
+    public var upstreamRequestID: String? { storage.upstreamRequestID }
     /// Upstream requests sent for the call, counting the first.
-    public let attempts: Int
+    public var attempts: Int { storage.attempts }
     /// Method and path of the call, without query, for logs.
-    public let target: String
+    public var target: String { storage.target }
 
     init(
         kind: Kind, status: Int? = nil, type: String? = nil, code: String? = nil, param: String? = nil,
         message: String, transport: UpstreamHTTPError? = nil, retryAfter: Duration? = nil,
         upstreamRequestID: String? = nil, attempts: Int = 1, target: String = ""
     ) {
-        self.kind = kind
-        self.status = status
-        self.type = type
-        self.code = code
-        self.param = param
-        self.message = message
-        self.transport = transport
-        self.retryAfter = retryAfter
-        self.upstreamRequestID = upstreamRequestID
-        self.attempts = attempts
-        self.target = target
+        storage = Storage(
+            kind: kind, status: status, type: type, code: code, param: param, message: message, transport: transport,
+            retryAfter: retryAfter, upstreamRequestID: upstreamRequestID, attempts: attempts, target: target)
     }
 
     /// Wraps a failure of the HTTP client.

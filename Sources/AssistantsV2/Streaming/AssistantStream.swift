@@ -86,6 +86,11 @@ public struct AssistantStream: AsyncSequence, Sendable {
                     return decoded
                 }
                 if finished { return nil }
+                // Decoded events are not kept while waiting for more: a stream may wait minutes.
+                if !pending.isEmpty {
+                    pending = []
+                    nextPending = 0
+                }
                 let chunk: [UInt8]?
                 do {
                     chunk = try await source.next()

@@ -4,7 +4,7 @@ public import JSON
 ///
 /// Unknown event names (the upstream may add some) arrive as `.unknown` so callers can
 /// ignore or relay them. `name` is the wire name and `data` the payload, for relaying.
-public enum AssistantStreamEvent: Sendable {
+public indirect enum AssistantStreamEvent: Sendable {
     /// `thread.created` (only from `POST /threads/runs`).
     case threadCreated(AssistantThread)
     /// `thread.run.<event>`, with the run as of that moment.

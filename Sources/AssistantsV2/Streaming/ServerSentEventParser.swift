@@ -90,6 +90,13 @@ public struct ServerSentEventParser: Sendable {
                 if line.count + data.count > maxEventBytes { throw TooLarge(limit: maxEventBytes) }
             }
         }
+        // Between events nothing needs buffering: the buffers' memory goes back, since a
+        // stream may then sit idle for minutes.
+        if line.isEmpty, !hasData, !hasEventFields {
+            line = []
+            data = []
+            eventType = []
+        }
         return events
     }
 
