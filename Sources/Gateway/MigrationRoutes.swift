@@ -40,9 +40,14 @@ extension Gateway {
             let upstream = code.hasPrefix("source_") || code.hasPrefix("target_") || code == "cleanup_failed"
             var error = APIError(
                 status: upstream ? .badGateway : .conflict, type: upstream ? .upstream : .invalidRequest, code: .migrationFailed,
-                message: "Thread \(id) was not migrated (\(code)): \(result.message ?? "unknown reason"). The thread is unchanged.")
+                message: "Thread \(id) was not migrated (\(code)): \(Self.sentence(result.message ?? "unknown reason")) The thread is unchanged.")
             error.details["migration"] = result.link.map { .object($0.json) } ?? .null
             throw error
         }
+    }
+
+    /// `text` ending with one full stop.
+    static func sentence(_ text: String) -> String {
+        text.hasSuffix(".") ? text : text + "."
     }
 }

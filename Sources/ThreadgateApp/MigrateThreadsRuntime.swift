@@ -8,8 +8,11 @@ import HTTPRouting
 ///
 /// Prints one line per thread as it finishes and a summary line; returns 0 when no thread
 /// failed (skipped threads — an active run — are not failures: a later run picks them up), 1
-/// when any did or the database could not be used, 2 when the configuration lacks
-/// `DATABASE_URL` or (unless `--dry-run`) `UPSTREAM_BASE_URL`.
+/// when any did, the database could not be used or a signal stopped the run early, 2 when the
+/// configuration lacks `DATABASE_URL` or (unless `--dry-run`) `UPSTREAM_BASE_URL`.
+///
+/// SIGINT or SIGTERM lets the threads under way finish (so none is left claimed and half
+/// copied) and starts no more; a second signal ends the process at once (a later run resumes).
 ///
 /// ```
 /// migrated          thr_… thread_abc -> conv_def: 130 of 130 messages copied (0.9 s)
@@ -59,7 +62,17 @@ public enum MigrateThreadsRuntime {
         let migrator = ThreadMigrator(
             database: { [pools] () throws(APIError) in pools.current }, dialects: upstream.dialects)
         let status: Int32 = await withTaskExecutorPreference(loop) {
-            let status = await run(options, migrator: migrator, output: output, errors: errors)
+            let stop = LockedValue<Int32?>(nil)
+            let signals = Task(executorPreference: loop) {
+                guard let signal = try? await ServeRuntime.waitForTerminationSignal(on: loop) else { return }
+                stop.withLock { $0 = signal }
+                errors.line(
+                    "threadgate migrate-threads: signal \(signal): finishing the threads under way, starting no more (again to stop at once)")
+            }
+            let status = await run(
+                options, migrator: migrator, output: output, errors: errors, stopped: { stop.withLock { $0 != nil } })
+            signals.cancel()
+            _ = await signals.value
             await pools.close()
             await upstream.shutdown()
             return status
@@ -68,8 +81,11 @@ public enum MigrateThreadsRuntime {
         return status
     }
 
-    /// The command over a ready migrator.
-    static func run(_ options: Options, migrator: ThreadMigrator, output: ConsoleOutput, errors: ConsoleOutput) async -> Int32 {
+    /// The command over a ready migrator; `stopped` says when to start no more threads.
+    static func run(
+        _ options: Options, migrator: ThreadMigrator, output: ConsoleOutput, errors: ConsoleOutput,
+        stopped: @escaping @Sendable () -> Bool = { false }
+    ) async -> Int32 {
         do {
             guard try await migrator.schemaIsReady() else {
                 errors.line("threadgate migrate-threads: the database has no thread_migrations table; run `threadgate migrate` first")
@@ -98,11 +114,12 @@ public enum MigrateThreadsRuntime {
             while let result = await group.next() {
                 output.line(line(for: result))
                 summary.count(result)
-                if let id = pending.next() { group.addTask { await migrate(id, migrator) } }
+                if !stopped(), let id = pending.next() { group.addTask { await migrate(id, migrator) } }
             }
         }
+        summary.notStarted = ids.count - summary.total
         output.line(summary.text)
-        return summary.failed == 0 ? 0 : 1
+        return summary.failed == 0 && summary.notStarted == 0 ? 0 : 1
     }
 
     /// The thread ids to work on, in order: the named ones (each once), or the candidates.
@@ -161,6 +178,8 @@ public enum MigrateThreadsRuntime {
     struct Summary {
         var total = 0, migrated = 0, already = 0, skipped = 0, notApplicable = 0, failed = 0
         var messages: Int64 = 0
+        /// Threads of the selection not started because a signal stopped the run.
+        var notStarted = 0
 
         mutating func count(_ result: ThreadMigrationResult) {
             total += 1
@@ -178,6 +197,7 @@ public enum MigrateThreadsRuntime {
         var text: String {
             "migrate-threads: \(total) thread\(total == 1 ? "" : "s"): \(migrated) migrated, \(already) already migrated, "
                 + "\(skipped) skipped, \(notApplicable) not applicable, \(failed) failed; \(messages) messages copied"
+                + (notStarted > 0 ? "; stopped early, \(notStarted) not started" : "")
         }
     }
 

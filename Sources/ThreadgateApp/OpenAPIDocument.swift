@@ -1818,7 +1818,7 @@ enum OpenAPIDocument {
                 },
                 "example": {
                   "error": {
-                    "message": "Thread thr_abc123 was not migrated (source_not_found): the Assistants upstream answered HTTP 404 for Assistants thread thread_abc123: No thread found with id 'thread_abc123'.. The thread is unchanged.",
+                    "message": "Thread thr_abc123 was not migrated (source_not_found): the Assistants upstream answered HTTP 404 for Assistants thread thread_abc123: No thread found with id 'thread_abc123'. The thread is unchanged.",
                     "type": "upstream_error",
                     "param": null,
                     "code": "migration_failed",

@@ -19,7 +19,9 @@ struct MigrateThreads: AsyncParsableCommand {
             Environment: as for serve: DATABASE_URL, UPSTREAM_BASE_URL, UPSTREAM_API_KEY, RESPONSES_PROFILES_FILE, \
             RESPONSES_MODEL, UPSTREAM_* timeouts; LOG_LEVEL (default warning here) for the JSON logs on stderr.
             Prints one line per thread and a summary. Exits 0 when no thread failed (skipped ones included), 1 \
-            when any failed or the database could not be used, 2 when DATABASE_URL or UPSTREAM_BASE_URL is missing.
+            when any failed, the database could not be used or a signal stopped the run early, 2 when DATABASE_URL \
+            or UPSTREAM_BASE_URL is missing. SIGINT/SIGTERM: the threads under way finish, no more start; a second \
+            signal stops at once (a later run resumes any thread left half copied).
             """)
 
     @Option(name: .customLong("thread"), help: "A thread id (thr_…) to migrate; repeat for more.")

@@ -374,20 +374,32 @@ struct ThreadMigrationTests {
             let migrator = Self.migrator(stack)
             let lines = LockedLines()
 
+            // A signal: the thread under way finishes, no other starts, the run says so and exits 1.
+            var stopping = MigrateThreadsRuntime.Options()
+            stopping.user = "alice"
+            stopping.concurrency = 1
+            #expect(
+                await MigrateThreadsRuntime.run(stopping, migrator: migrator, output: lines.output, errors: lines.output, stopped: { true })
+                    == 1)
+            #expect(lines.all.last == "migrate-threads: 1 thread: 1 migrated, 0 already migrated, 0 skipped, 0 not applicable, 0 failed; 2 messages copied; stopped early, 1 not started", "\(lines.all)")
+            let stoppedFirst = try #require(lines.all.first { $0.hasPrefix("migrated ") }?.split(separator: " ").dropFirst().first { !$0.isEmpty })
+            lines.clear()
+
             var dry = MigrateThreadsRuntime.Options()
             dry.user = "alice"
             dry.dryRun = true
             #expect(await MigrateThreadsRuntime.run(dry, migrator: migrator, output: lines.output, errors: lines.output) == 0)
-            #expect(lines.all.filter { $0.hasPrefix("would migrate") }.count == 2, "\(lines.all)")
-            #expect(lines.all.last == "migrate-threads --dry-run: 2 threads: 2 would be migrated, 0 busy now, 0 already moved or not applicable, 0 not found")
-            #expect(try await Self.threadRow(stack, aliceThreads[0]).dialect == "assistants")
+            #expect(lines.all.filter { $0.hasPrefix("would migrate") }.count == 1, "\(lines.all)")
+            #expect(lines.all.last == "migrate-threads --dry-run: 1 thread: 1 would be migrated, 0 busy now, 0 already moved or not applicable, 0 not found")
+            let unmoved = try #require(aliceThreads.first { $0 != stoppedFirst })
+            #expect(try await Self.threadRow(stack, unmoved).dialect == "assistants")
 
             lines.clear()
             var alices = MigrateThreadsRuntime.Options()
             alices.user = "alice"
             #expect(await MigrateThreadsRuntime.run(alices, migrator: migrator, output: lines.output, errors: lines.output) == 0)
-            #expect(lines.all.filter { $0.hasPrefix("migrated ") }.count == 2, "\(lines.all)")
-            #expect(lines.all.last == "migrate-threads: 2 threads: 2 migrated, 0 already migrated, 0 skipped, 0 not applicable, 0 failed; 4 messages copied")
+            #expect(lines.all.filter { $0.hasPrefix("migrated ") && $0.contains(unmoved) }.count == 1, "\(lines.all)")
+            #expect(lines.all.last == "migrate-threads: 1 thread: 1 migrated, 0 already migrated, 0 skipped, 0 not applicable, 0 failed; 2 messages copied")
 
             lines.clear()
             var everything = MigrateThreadsRuntime.Options()
