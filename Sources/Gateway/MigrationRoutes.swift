@@ -18,10 +18,15 @@ extension Gateway {
     /// - 409 `thread_not_migratable` for a thread created on the Responses upstream;
     /// - 502 `migration_failed` when an upstream refused or failed (the thread is untouched), 409
     ///   `migration_failed` for the other failures; either carries the link record as `migration`.
+    ///
+    /// The attempt goes on when the client disconnects; its outcome is then in the link record.
     func migrateThread(_ request: RoutedRequest) async throws -> HTTPResponse {
         let id = try request.requireParameter("thread_id")
         try Self.rejectUnknownFields(try Self.objectBody(request), allowed: [])
-        let result = try await migrator.migrate(id)
+        // In a task of its own: a client that hangs up does not stop the copy half way (the
+        // attempt would then hold the thread until its lease ran out).
+        let attempt = Task(executorPreference: nil) { try await self.migrator.migrate(id) }
+        let result = try await attempt.value
         switch result.outcome {
         case .migrated, .alreadyMigrated:
             guard let link = result.link else { throw APIError.internal(debugDetail: "migration of \(id) returned no link") }

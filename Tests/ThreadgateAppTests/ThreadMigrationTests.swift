@@ -332,6 +332,35 @@ struct ThreadMigrationTests {
         }
     }
 
+    @Test func aThreadDeletedMidCopyIsNotSwitchedAndItsCopyIsRemoved() async throws {
+        try await withGatewayStack(environment: try Self.environment()) { stack in
+            let alice = try stack.token("alice")
+            let thread = try await Self.newThread(stack, alice)
+            _ = try await Self.seed(stack, alice, thread, count: 30)
+            let created = LockedValue<String?>(nil)
+            // The owner deletes the thread while its history is being copied.
+            let migrator = Self.migrator(stack) { step in
+                switch step {
+                case .created(let conversation):
+                    created.withLock { $0 = conversation }
+                case .appended(20):
+                    _ = try? await stack.call("DELETE", "/v1/threads/\(thread)", token: alice)
+                default:
+                    break
+                }
+                return true
+            }
+            let result = try await migrator.migrate(thread)
+            #expect(result.outcome == .failed && result.code == "thread_deleted", "\(result)")
+            #expect(result.link?.status == .failed && result.link?.toUpstreamThreadID == nil)
+            let conversation = try #require(created.withLock { $0 })
+            #expect(try await upstreamCall(stack, "/v1/conversations/\(conversation)").status == 404, "the copy is deleted")
+            let rows = try await query(stack, PostgresQuery("SELECT upstream_dialect, deleted_at IS NOT NULL FROM threads WHERE id = $1", thread))
+            #expect(try rows.first?.decode(column: 0, as: String.self) == "assistants")
+            #expect(try rows.first?.decode(column: 1, as: Bool.self) == true)
+        }
+    }
+
     // MARK: The endpoint and the command
 
     @Test func theEndpointIsForAdminsAndNamesUnknownThreads() async throws {
