@@ -3,7 +3,7 @@ import Postgres
 import UpstreamAPI
 
 /// One row of `thread_migrations`: where a thread's history was copied from and to, and how
-/// the latest attempt went. `GET`-style answers of the admin endpoint and the CLI show it.
+/// the latest attempt went. The admin endpoint answers it as `thread.migration`; the CLI prints it.
 public struct ThreadMigrationLink: Sendable, Equatable {
     public enum Status: String, Sendable {
         /// An attempt holds the thread and is filling the new conversation (or died doing so).
@@ -35,13 +35,10 @@ public struct ThreadMigrationLink: Sendable, Equatable {
     public var errorCode: String?
     public var errorMessage: String?
 
-    /// The columns ``init(row:)`` reads, in order (`m` is `thread_migrations`, `t` is `threads`).
-    static let columns = """
-        m.thread_id, t.owner_subject, m.status, m.from_dialect, m.from_upstream_thread_id, m.to_dialect,
-        m.to_upstream_thread_id, m.message_count::bigint, m.copied_count::bigint, m.dropped::text, m.attempts::bigint,
-        extract(epoch from m.started_at)::bigint, extract(epoch from m.finished_at)::bigint, m.error_code, m.error_message
-        """
-
+    /// Reads a row selected as `thread_id, owner_subject, status, from_dialect,
+    /// from_upstream_thread_id, to_dialect, to_upstream_thread_id, message_count::bigint,
+    /// copied_count::bigint, dropped::text, attempts::bigint, extract(epoch from started_at)::bigint,
+    /// extract(epoch from finished_at)::bigint, error_code, error_message` (see `ThreadMigrationStore`).
     init(row: PostgresRow) throws {
         threadID = try row.decode(column: 0)
         owner = try row.decode(column: 1)
