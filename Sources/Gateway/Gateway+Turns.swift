@@ -51,8 +51,8 @@ extension Gateway {
                 throw Self.threadMigrating(thread)
             case .free:
                 continue
-            case .claimed(let marker):
-                if ThreadTurns.isMigrationMarker(marker) { throw Self.threadMigrating(thread) }
+            case .claimed(let other):
+                if ThreadTurns.isMigrationMarker(other) { throw Self.threadMigrating(thread) }
             case .run(let runID, let leaseExpired):
                 if leaseExpired { continue }
                 activeRunID = runID
