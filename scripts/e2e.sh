@@ -8,7 +8,9 @@
 # X-Request-Id echo, one-JSON-object-per-line logs on stdout, and a clean exit on SIGTERM.
 # Then `threadgate dev` in a temp directory: cluster and simulator started, the printed token
 # used against the API (an ask when the build has `/v1/ask`), stopped, reused with the same
-# secret. Last, scripts/check-config-docs.sh: README's configuration reference against the sources.
+# secret. Then each tests/e2e/*.sh scenario (when TEST_DATABASE_URL is set), such as
+# tests/e2e/migrate-threads.sh. Last, scripts/check-config-docs.sh: README's configuration
+# reference against the sources.
 # Prints `ok - ...` / `not ok - ...` per check and ends with `e2e: N passed, M failed`;
 # exits 1 if any check failed. The server's logs are kept in .build-logs/e2e-server.*.
 # THREADGATE_BIN=/path/to/threadgate skips the build and checks that binary instead.
@@ -505,6 +507,24 @@ PY
     fi
 fi
 # --- end of threadgate dev checks --------------------------------------------------------
+
+# --- tests/e2e/*.sh: scenarios over real processes and a database --------------------------
+# Each script starts what it needs (the simulator, a gateway, a fresh database made from
+# TEST_DATABASE_URL), prints its own `ok`/`not ok` lines, and counts here as one check. Without
+# TEST_DATABASE_URL (scripts/test.sh exports it after its pg step) they are skipped.
+for script in tests/e2e/*.sh; do
+    [ -e "$script" ] || continue
+    if [ -z "${TEST_DATABASE_URL:-}" ]; then
+        echo "e2e: skipping $script (TEST_DATABASE_URL is not set)"
+        continue
+    fi
+    echo "e2e: running $script"
+    if THREADGATE_BIN="$bin" bash "$script"; then
+        ok "$script"
+    else
+        not_ok "$script (its failed checks are above)"
+    fi
+done
 
 # --- the configuration reference ----------------------------------------------------------
 if config_docs=$(scripts/check-config-docs.sh 2>&1); then

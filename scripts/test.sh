@@ -21,7 +21,8 @@
 #   fuzz       scripts/fuzz.sh SECONDS            libFuzzer over the request path
 #   contract   tests/contract/run.sh              the openai Python SDK against `threadgate simulate`;
 #                                                 openapi/openapi.json validated (openapi-spec-validator)
-#   e2e        scripts/e2e.sh                     black-box checks of the real binary
+#   e2e        scripts/e2e.sh                     black-box checks of the real binary, then the
+#                                                 tests/e2e/*.sh scenarios (with TEST_DATABASE_URL)
 #   crash      tests/crash/ask-kill9.sh           kill -9 of threadgate mid-ask, restart, the
 #                                                 run and the thread still usable
 #   deploy     scripts/check-deploy.sh            release build (incremental in .build-release)

@@ -19,6 +19,7 @@ extension Gateway {
         routes.get("/threads/{thread_id}/messages") { request in
             try await self.listMessages(of: try await self.anyThread(request), request)
         }
+        routes.post("/threads/{thread_id}/migrate") { request in try await self.migrateThread(request) }
         registerAdminAssistantRoutes(on: routes)
     }
 

@@ -18,11 +18,13 @@ extension Gateway {
             return try await self.answer(ask, thread: thread, request)
         }
         routes.post("/threads/{thread_id}/runs/{run_id}/wait") { request in
-            let thread = try await self.ownedThread(request)
-            let runID = try request.requireParameter("run_id")
-            let wait = try AskRequest.wait(query: request, settings: self.configuration.ask)
-            let outcome = try await self.follow(thread, .existing(runID: runID), holder: nil, wait: wait, request)
-            return try self.askResponse(thread, outcome)
+            try await self.forRunsBeforeMigration(request, runID: request.parameters["run_id"], answer: .gone) {
+                let thread = try await self.ownedThread(request)
+                let runID = try request.requireParameter("run_id")
+                let wait = try AskRequest.wait(query: request, settings: self.configuration.ask)
+                let outcome = try await self.follow(thread, .existing(runID: runID), holder: nil, wait: wait, request)
+                return try self.askResponse(thread, outcome)
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import HTTP1
 import HTTPRouting
 import JSON
 import UpstreamAPI
@@ -17,6 +18,16 @@ extension Gateway {
         return error
     }
 
+    /// 409 `thread_busy` while the thread's history is being copied to another upstream (or
+    /// was just moved, and the request read it before): retrying finds it in its new place.
+    static func threadMigrating(_ thread: ThreadRecord) -> APIError {
+        var error = APIError.conflict(
+            code: .threadBusy, message: "Thread \(thread.id) is being moved to a new upstream API; retry in a few seconds.")
+        error.details["active_run_id"] = .null
+        error.headers.add(name: "retry-after", value: "2")
+        return error
+    }
+
     /// Takes `thread`'s turn, waiting until `deadline` for the holder to finish; a holder that
     /// ended upstream (its instance gone, or nobody looked) is released on the way.
     /// - Returns: the claim marker, to be replaced by the run id.
@@ -26,16 +37,22 @@ extension Gateway {
         var pause = Duration.milliseconds(50)
         var lastReconcile: ContinuousClock.Instant?
         while true {
-            if try await turns.claim(thread.id, marker: marker, lease: configuration.ask.claimLease) { return marker }
-            let holder = try await turns.holder(thread.id)
+            if try await turns.claim(
+                thread.id, upstreamThreadID: thread.upstreamThreadID, marker: marker, lease: configuration.ask.claimLease)
+            {
+                return marker
+            }
+            let holder = try await turns.holder(thread.id, upstreamThreadID: thread.upstreamThreadID)
             var activeRunID: String?
             switch holder {
             case .gone:
                 throw Self.threadNotFound(thread.id)
+            case .moved:
+                throw Self.threadMigrating(thread)
             case .free:
                 continue
-            case .claimed:
-                break
+            case .claimed(let other):
+                if ThreadTurns.isMigrationMarker(other) { throw Self.threadMigrating(thread) }
             case .run(let runID, let leaseExpired):
                 if leaseExpired { continue }
                 activeRunID = runID
@@ -74,12 +91,15 @@ extension Gateway {
 
     /// For plain proxy calls: 409 unless the thread is free (after one reconciliation).
     func requireFreeThread(_ thread: ThreadRecord, _ request: RoutedRequest) async throws {
-        switch try await turns.holder(thread.id) {
+        switch try await turns.holder(thread.id, upstreamThreadID: thread.upstreamThreadID) {
         case .gone:
             throw Self.threadNotFound(thread.id)
+        case .moved:
+            throw Self.threadMigrating(thread)
         case .free:
             return
-        case .claimed:
+        case .claimed(let marker):
+            if ThreadTurns.isMigrationMarker(marker) { throw Self.threadMigrating(thread) }
             throw Self.threadBusy(thread, activeRunID: nil)
         case .run(let runID, let leaseExpired):
             if leaseExpired { return }

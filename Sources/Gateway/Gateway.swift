@@ -44,6 +44,9 @@ public final class Gateway: Sendable {
     let assistantCatalog: AssistantCatalog
     let turns: ThreadTurns
     let idempotency: IdempotencyStore
+    let migrations: ThreadMigrationStore
+    /// Moves Assistants threads to Responses conversations (`POST /admin/v1/threads/{id}/migrate`).
+    let migrator: ThreadMigrator
     let drain = DrainSignal()
 
     public init(
@@ -60,6 +63,8 @@ public final class Gateway: Sendable {
         assistantCatalog = AssistantCatalog(lifetime: configuration.assistantCacheLifetime)
         turns = ThreadTurns(database: database)
         idempotency = IdempotencyStore(database: database, lifetime: configuration.idempotencyLifetime)
+        migrations = ThreadMigrationStore(database: database)
+        migrator = ThreadMigrator(database: database, dialects: dialects)
     }
 
     /// Shutdown has begun: waiting asks answer 202 now, new ones do not wait.

@@ -7,8 +7,10 @@ extension Gateway {
     func registerMessageRoutes(on routes: RouteGroup) {
         routes.post("/threads/{thread_id}/messages") { request in try await self.createMessage(request) }
         routes.get("/threads/{thread_id}/messages") { request in
-            let thread = try await self.ownedThread(request)
-            return try await self.listMessages(of: thread, request)
+            try await self.forRunsBeforeMigration(request, runID: request.query["run_id"], answer: .gone) {
+                let thread = try await self.ownedThread(request)
+                return try await self.listMessages(of: thread, request)
+            }
         }
         routes.get("/threads/{thread_id}/messages/{message_id}") { request in
             let thread = try await self.ownedThread(request)

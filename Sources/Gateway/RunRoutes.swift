@@ -28,43 +28,54 @@ extension Gateway {
             return try self.present(result, of: thread, kind: "run")
         }
         routes.get("/threads/{thread_id}/runs/{run_id}") { request in
-            try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
-                try await dialect.retrieveRun(threadID: thread.upstreamThreadID, runID: runID, context: self.context(request))
+            try await self.forRunsBeforeMigration(request, runID: request.parameters["run_id"], answer: .record) {
+                try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
+                    try await dialect.retrieveRun(threadID: thread.upstreamThreadID, runID: runID, context: self.context(request))
+                }
             }
         }
         routes.post("/threads/{thread_id}/runs/{run_id}/cancel") { request in
-            try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
-                try await dialect.cancelRun(threadID: thread.upstreamThreadID, runID: runID, context: self.context(request))
+            try await self.forRunsBeforeMigration(request, runID: request.parameters["run_id"], answer: .gone) {
+                try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
+                    try await dialect.cancelRun(threadID: thread.upstreamThreadID, runID: runID, context: self.context(request))
+                }
             }
         }
         routes.post("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs") { request in
             let body = try request.decodeJSONObject()
             try Self.rejectUnknownFields(body, allowed: ["tool_outputs", "stream"])
-            if request.query["wait_ms"] != nil { return try await self.submitAndWait(request, body: body) }
-            if body["stream"]?.boolValue == true { throw Self.streamingUnsupported }
-            return try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
-                try await dialect.submitToolOutputs(
-                    threadID: thread.upstreamThreadID, runID: runID, body: body, context: self.context(request))
+            return try await self.forRunsBeforeMigration(request, runID: request.parameters["run_id"], answer: .gone) {
+                if request.query["wait_ms"] != nil { return try await self.submitAndWait(request, body: body) }
+                if body["stream"]?.boolValue == true { throw Self.streamingUnsupported }
+                return try await self.runCall(request) { dialect, thread, runID throws(UpstreamAPIError) in
+                    try await dialect.submitToolOutputs(
+                        threadID: thread.upstreamThreadID, runID: runID, body: body, context: self.context(request))
+                }
             }
         }
         routes.get("/threads/{thread_id}/runs/{run_id}/steps") { request in
-            let thread = try await self.ownedThread(request)
-            let runID = try request.requireParameter("run_id")
-            let page = try Self.pageRequest(request)
-            let result = try await self.upstream(thread) { dialect throws(UpstreamAPIError) in
-                try await dialect.listRunSteps(threadID: thread.upstreamThreadID, runID: runID, page: page, context: self.context(request))
+            try await self.forRunsBeforeMigration(request, runID: request.parameters["run_id"], answer: .gone) {
+                let thread = try await self.ownedThread(request)
+                let runID = try request.requireParameter("run_id")
+                let page = try Self.pageRequest(request)
+                let result = try await self.upstream(thread) { dialect throws(UpstreamAPIError) in
+                    try await dialect.listRunSteps(
+                        threadID: thread.upstreamThreadID, runID: runID, page: page, context: self.context(request))
+                }
+                return try self.present(result, of: thread, kind: "run step")
             }
-            return try self.present(result, of: thread, kind: "run step")
         }
         routes.get("/threads/{thread_id}/runs/{run_id}/steps/{step_id}") { request in
-            let thread = try await self.ownedThread(request)
-            let runID = try request.requireParameter("run_id")
-            let stepID = try request.requireParameter("step_id")
-            let step = try await self.upstream(thread) { dialect throws(UpstreamAPIError) in
-                try await dialect.retrieveRunStep(
-                    threadID: thread.upstreamThreadID, runID: runID, stepID: stepID, context: self.context(request))
+            try await self.forRunsBeforeMigration(request, runID: request.parameters["run_id"], answer: .gone) {
+                let thread = try await self.ownedThread(request)
+                let runID = try request.requireParameter("run_id")
+                let stepID = try request.requireParameter("step_id")
+                let step = try await self.upstream(thread) { dialect throws(UpstreamAPIError) in
+                    try await dialect.retrieveRunStep(
+                        threadID: thread.upstreamThreadID, runID: runID, stepID: stepID, context: self.context(request))
+                }
+                return .json(.object(try self.present(step, of: thread, kind: "run step")))
             }
-            return .json(.object(try self.present(step, of: thread, kind: "run step")))
         }
     }
 

@@ -18,19 +18,28 @@ struct ThreadTurns: Sendable {
         case claimed(marker: String)
         /// `runID` holds the thread; `leaseExpired` when its lease has run out.
         case run(runID: String, leaseExpired: Bool)
+        /// The thread now lives in another upstream thread than the caller read (it was
+        /// migrated meanwhile): the caller's record is stale.
+        case moved
     }
 
     static func isMarker(_ value: String) -> Bool { value.hasPrefix("claim_") }
 
-    /// Takes the thread for `marker` when nobody holds it (or the holder's lease ran out).
-    func claim(_ threadID: String, marker: String, lease: Duration) async throws -> Bool {
+    /// The prefix of the markers `ThreadMigrator` holds a thread with (claims like an ask's).
+    static let migrationMarkerPrefix = "claim_migrate_"
+
+    static func isMigrationMarker(_ value: String) -> Bool { value.hasPrefix(migrationMarkerPrefix) }
+
+    /// Takes the thread for `marker` when nobody holds it (or the holder's lease ran out) and
+    /// it still lives in `upstreamThreadID` (a thread migrated since the caller read it is not taken).
+    func claim(_ threadID: String, upstreamThreadID: String, marker: String, lease: Duration) async throws -> Bool {
         let rows = try await database().query(PostgresQuery(
             """
             UPDATE threads SET active_run_id = $2, active_run_lease_until = now() + $3::bigint * interval '1 millisecond'
-            WHERE id = $1 AND deleted_at IS NULL
+            WHERE id = $1 AND deleted_at IS NULL AND upstream_thread_id = $4
               AND (active_run_id IS NULL OR active_run_lease_until IS NULL OR active_run_lease_until < now())
             RETURNING 1
-            """, threadID, marker, Self.millis(lease)))
+            """, threadID, marker, Self.millis(lease), upstreamThreadID))
         return !rows.isEmpty
     }
 
@@ -54,13 +63,15 @@ struct ThreadTurns: Sendable {
             threadID, holder))
     }
 
-    /// Who holds the thread now.
-    func holder(_ threadID: String) async throws -> Holder {
+    /// Who holds the thread now; `.moved` when it no longer lives in `upstreamThreadID`.
+    func holder(_ threadID: String, upstreamThreadID: String) async throws -> Holder {
         let rows = try await database().query(PostgresQuery(
             """
-            SELECT active_run_id, coalesce(active_run_lease_until < now(), true) FROM threads WHERE id = $1 AND deleted_at IS NULL
+            SELECT active_run_id, coalesce(active_run_lease_until < now(), true), upstream_thread_id
+            FROM threads WHERE id = $1 AND deleted_at IS NULL
             """, threadID))
         guard let row = rows.first else { return .gone }
+        guard try row.decode(column: 2, as: String.self) == upstreamThreadID else { return .moved }
         guard let active = try row.decode(column: 0, as: String?.self) else { return .free }
         let expired: Bool = try row.decode(column: 1)
         if Self.isMarker(active) { return expired ? .free : .claimed(marker: active) }

@@ -76,6 +76,23 @@ public struct ResponsesDialect: UpstreamDialect {
         return MessageMapping.message(fromItem: stored, threadID: threadID, createdAt: createdAt)
     }
 
+    public var maxMessagesPerAppend: Int { Self.maxItemsPerCall }
+
+    /// One `POST /conversations/{id}/items` with the messages as items (at most 20).
+    public func appendMessages(threadID: String, messages: [JSONValue], context: UpstreamCallContext) async throws(UpstreamAPIError) {
+        guard messages.count <= Self.maxItemsPerCall else {
+            throw ResponsesTransport.refused("At most \(Self.maxItemsPerCall) messages can be added in one call.", param: "messages")
+        }
+        guard !messages.isEmpty else { return }
+        var items: [JSONValue] = []
+        for (index, message) in messages.enumerated() {
+            items.append(.object(try MessageMapping.item(fromMessage: message, param: "messages[\(index)]")))
+        }
+        _ = try await transport.send(
+            .post, Self.conversationPath(threadID) + "/items", body: ["items": .array(items)], requestID: context.requestID,
+            idempotencyKey: context.idempotencyKey)
+    }
+
     /// See ``MessagePager`` for how item pages become message pages; with `runID`, the
     /// messages the run's responses wrote.
     public func listMessages(

@@ -176,6 +176,18 @@ public final class GatewayServer: Sendable {
 }
 
 extension GatewayServer {
+    /// A ``ThreadMigrator`` over this server's pools and upstream clients, with `options` (tests
+    /// stop attempts at its checkpoints).
+    func threadMigrator(_ options: ThreadMigrator.Options) -> ThreadMigrator {
+        let pools = database
+        return ThreadMigrator(
+            database: { () throws(APIError) in
+                guard let pools else { throw GatewayServer.noDatabase }
+                return pools.current
+            },
+            dialects: upstream.dialects, options: options)
+    }
+
     /// From now on `/readyz` answers 503 `draining`; the server keeps accepting and serving.
     public func beginDraining() { readiness.beginDraining() }
 

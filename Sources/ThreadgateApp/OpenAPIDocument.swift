@@ -35,7 +35,7 @@ enum OpenAPIDocument {
     },
     {
       "name": "Admin",
-      "description": "Users, any user's threads, and the upstream's assistants; admin role only."
+      "description": "Users, any user's threads (and moving them to the Responses API), and the upstream's assistants; admin role only."
     },
     {
       "name": "Ops",
@@ -355,6 +355,9 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "410": {
+            "$ref": "#/components/responses/RunMigrated"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -816,11 +819,18 @@ enum OpenAPIDocument {
         "summary": "Retrieve a run",
         "responses": {
           "200": {
-            "description": "The run.",
+            "description": "The run. For a run the thread had before it moved to the Responses API (`threadgate migrate-threads`), the run as threadgate recorded it (`RecordedRun`).",
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Run"
+                  "anyOf": [
+                    {
+                      "$ref": "#/components/schemas/Run"
+                    },
+                    {
+                      "$ref": "#/components/schemas/RecordedRun"
+                    }
+                  ]
                 }
               }
             }
@@ -897,6 +907,9 @@ enum OpenAPIDocument {
           },
           "409": {
             "$ref": "#/components/responses/IdempotencyKeyInUse"
+          },
+          "410": {
+            "$ref": "#/components/responses/RunMigrated"
           },
           "422": {
             "$ref": "#/components/responses/IdempotencyKeyReused"
@@ -1026,6 +1039,9 @@ enum OpenAPIDocument {
               }
             }
           },
+          "410": {
+            "$ref": "#/components/responses/RunMigrated"
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
           },
@@ -1130,6 +1146,9 @@ enum OpenAPIDocument {
           "409": {
             "$ref": "#/components/responses/IdempotencyKeyInUse"
           },
+          "410": {
+            "$ref": "#/components/responses/RunMigrated"
+          },
           "422": {
             "$ref": "#/components/responses/IdempotencyKeyReused"
           },
@@ -1197,6 +1216,9 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
+          "410": {
+            "$ref": "#/components/responses/RunMigrated"
+          },
           "429": {
             "$ref": "#/components/responses/RateLimited"
           },
@@ -1249,6 +1271,9 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "410": {
+            "$ref": "#/components/responses/RunMigrated"
           },
           "429": {
             "$ref": "#/components/responses/RateLimited"
@@ -1722,6 +1747,113 @@ enum OpenAPIDocument {
           },
           "504": {
             "$ref": "#/components/responses/GatewayTimeout"
+          }
+        }
+      }
+    },
+    "/admin/v1/threads/{thread_id}/migrate": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/ThreadId"
+        }
+      ],
+      "post": {
+        "operationId": "adminMigrateThread",
+        "tags": [
+          "Admin"
+        ],
+        "summary": "Move a thread from the Assistants API to a Responses conversation",
+        "description": "Copies the thread's whole message history (user and assistant text, in order) from the Assistants upstream into a new Responses conversation carrying the owner metadata, then points the thread at it; the thread id does not change. Runs while holding the thread's turn, like an ask: a thread with an active run is not moved (409 `thread_busy`), and asks meanwhile answer 409 `thread_busy`. Content a conversation item cannot hold (images, files, annotations, message metadata) is counted in `dropped`, not carried. Safe to repeat: a migrated thread answers its link again; a copy interrupted earlier is deleted and redone; a thread the old upstream no longer lets threadgate read (404/410/403, unreachable) is left untouched with the reason recorded. Runs of the old thread stay answerable from threadgate's record (`GET …/runs/{run_id}`), other calls on them answer 410 `run_migrated`. The same core runs `threadgate migrate-threads`. The body must be empty or `{}`.",
+        "responses": {
+          "200": {
+            "description": "The thread lives in the new conversation (now, or since an earlier call).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ThreadMigration"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "description": "Not moved. `thread_busy`: a run holds the thread (`active_run_id`), an ask is starting one, or another migration of it is under way; retry when it is idle. `thread_not_migratable`: the thread was created on the Responses API. `migration_failed` (with `migration`): the attempt lost the thread (deleted meanwhile, or its turn taken after its lease ran out); the thread is unchanged.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": {
+                    "message": "Thread thr_abc123 was not migrated: run run_abc123 is in_progress; retry when it is idle.",
+                    "type": "invalid_request_error",
+                    "param": null,
+                    "code": "thread_busy",
+                    "active_run_id": "run_abc123"
+                  }
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
+          "502": {
+            "description": "`migration_failed`: an upstream refused or failed (reading the old thread: `source_not_found`, `source_gone`, `source_forbidden`, `source_unreachable`, `source_error`; writing the conversation: `target_error`, `target_unreachable`; `cleanup_failed`). The thread is unchanged; `migration` holds the link record with the reason.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": {
+                    "message": "Thread thr_abc123 was not migrated (source_not_found): the Assistants upstream answered HTTP 404 for Assistants thread thread_abc123: No thread found with id 'thread_abc123'. The thread is unchanged.",
+                    "type": "upstream_error",
+                    "param": null,
+                    "code": "migration_failed",
+                    "migration": {
+                      "object": "thread.migration",
+                      "thread_id": "thr_abc123",
+                      "owner": "user-42",
+                      "status": "failed",
+                      "from": {
+                        "dialect": "assistants",
+                        "upstream_thread_id": "thread_abc123"
+                      },
+                      "to": {
+                        "dialect": "responses",
+                        "upstream_thread_id": null
+                      },
+                      "message_count": 0,
+                      "copied_count": 0,
+                      "skipped_messages": 0,
+                      "dropped": {},
+                      "attempts": 1,
+                      "started_at": 1795000000,
+                      "finished_at": 1795000001,
+                      "error": {
+                        "code": "source_not_found",
+                        "message": "the Assistants upstream answered HTTP 404 for Assistants thread thread_abc123: No thread found with id 'thread_abc123'."
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
           }
         }
       }
@@ -2481,6 +2613,24 @@ enum OpenAPIDocument {
           }
         }
       },
+      "RunMigrated": {
+        "description": "`run_migrated`: the run ran before the thread moved from the Assistants API to the Responses API (`threadgate migrate-threads`). The new upstream does not know it: only its recorded status, timings and usage remain, at `GET /v1/threads/{thread_id}/runs/{run_id}`; its messages are in the thread.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "message": "Run run_abc123 ran before thread thr_abc123 moved to a new upstream API; only its recorded status and usage remain (GET /v1/threads/thr_abc123/runs/run_abc123). Its messages are in the thread.",
+                "type": "invalid_request_error",
+                "param": null,
+                "code": "run_migrated"
+              }
+            }
+          }
+        }
+      },
       "IdempotencyKeyInUse": {
         "description": "The first request with this `Idempotency-Key` is still running after the duplicate waited for it; retry later with the same key.",
         "content": {
@@ -2671,7 +2821,10 @@ enum OpenAPIDocument {
                   "not_found",
                   "thread_busy",
                   "idempotency_key_reused",
-                  "idempotency_key_in_use"
+                  "idempotency_key_in_use",
+                  "run_migrated",
+                  "migration_failed",
+                  "thread_not_migratable"
                 ]
               },
               "active_run_id": {
@@ -2680,6 +2833,17 @@ enum OpenAPIDocument {
                   "null"
                 ],
                 "description": "Only with code `thread_busy` (and then always present): the run that holds the thread, or `null` when an ask has taken the thread and is still starting its run."
+              },
+              "migration": {
+                "anyOf": [
+                  {
+                    "$ref": "#/components/schemas/ThreadMigration"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ],
+                "description": "Only with code `migration_failed` (`POST /admin/v1/threads/{thread_id}/migrate`): the thread's link record after the failed attempt, whose `error` says why."
               }
             }
           }
@@ -3680,6 +3844,56 @@ enum OpenAPIDocument {
           }
         }
       },
+      "RecordedRun": {
+        "type": "object",
+        "description": "A run as threadgate recorded it, answered for runs the upstream can no longer show: those a thread had before it moved to the Responses API, and (in run lists) runs of threads on an upstream that cannot list runs.",
+        "required": [
+          "id",
+          "object",
+          "created_at",
+          "thread_id",
+          "status",
+          "usage",
+          "completed_at"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "object": {
+            "const": "thread.run"
+          },
+          "created_at": {
+            "type": "integer",
+            "description": "Unix time in seconds."
+          },
+          "thread_id": {
+            "type": "string",
+            "description": "threadgate's thread id (`thr_…`)."
+          },
+          "status": {
+            "type": "string",
+            "description": "The last status threadgate saw."
+          },
+          "usage": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Usage"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "completed_at": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "When threadgate saw the run end (Unix seconds)."
+          }
+        }
+      },
       "CreateRunRequest": {
         "type": "object",
         "additionalProperties": false,
@@ -4440,6 +4654,167 @@ enum OpenAPIDocument {
             "type": "integer",
             "minimum": 0,
             "description": "Threads deleted by this request."
+          }
+        }
+      },
+      "ThreadMigration": {
+        "type": "object",
+        "description": "The link between a thread and the upstream thread its history was copied to (table `thread_migrations`). The thread keeps its threadgate id; `to.upstream_thread_id` is the Responses conversation it now lives in.",
+        "required": [
+          "object",
+          "thread_id",
+          "owner",
+          "status",
+          "from",
+          "to",
+          "message_count",
+          "copied_count",
+          "skipped_messages",
+          "dropped",
+          "attempts",
+          "started_at",
+          "finished_at",
+          "error"
+        ],
+        "properties": {
+          "object": {
+            "const": "thread.migration"
+          },
+          "thread_id": {
+            "type": "string"
+          },
+          "owner": {
+            "type": "string",
+            "description": "The thread owner's subject."
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "copying",
+              "migrated",
+              "failed"
+            ],
+            "description": "`migrated`: the thread now lives in `to`; `failed`: the thread was left as it was (`error` says why); `copying`: an attempt is filling the conversation, or died doing so (the next attempt deletes that conversation and starts over)."
+          },
+          "from": {
+            "$ref": "#/components/schemas/MigrationEnd"
+          },
+          "to": {
+            "$ref": "#/components/schemas/MigrationEnd"
+          },
+          "message_count": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Messages read from the old thread."
+          },
+          "copied_count": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Messages written into the new conversation, in order."
+          },
+          "skipped_messages": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Messages with no text at all (only images or files), not written."
+          },
+          "dropped": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "integer"
+            },
+            "description": "What could not be carried over, counted by kind: content parts other than text (`image_file`, `image_url`, …), text `annotation`s, `attachment`s and `message_metadata`."
+          },
+          "attempts": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "started_at": {
+            "type": "integer",
+            "description": "Start of the latest attempt (Unix seconds)."
+          },
+          "finished_at": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "error": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "required": [
+              "code",
+              "message"
+            ],
+            "properties": {
+              "code": {
+                "type": "string",
+                "examples": [
+                  "source_not_found",
+                  "source_gone",
+                  "source_forbidden",
+                  "source_unreachable",
+                  "source_error",
+                  "target_error",
+                  "target_unreachable",
+                  "cleanup_failed",
+                  "turn_lost",
+                  "thread_deleted",
+                  "link_conflict"
+                ]
+              },
+              "message": {
+                "type": "string"
+              }
+            }
+          }
+        },
+        "example": {
+          "object": "thread.migration",
+          "thread_id": "thr_abc123",
+          "owner": "user-42",
+          "status": "migrated",
+          "from": {
+            "dialect": "assistants",
+            "upstream_thread_id": "thread_abc123"
+          },
+          "to": {
+            "dialect": "responses",
+            "upstream_thread_id": "conv_def456"
+          },
+          "message_count": 130,
+          "copied_count": 129,
+          "skipped_messages": 1,
+          "dropped": {
+            "image_file": 1
+          },
+          "attempts": 1,
+          "started_at": 1795000000,
+          "finished_at": 1795000002,
+          "error": null
+        }
+      },
+      "MigrationEnd": {
+        "type": "object",
+        "required": [
+          "dialect",
+          "upstream_thread_id"
+        ],
+        "properties": {
+          "dialect": {
+            "type": "string",
+            "enum": [
+              "assistants",
+              "responses"
+            ]
+          },
+          "upstream_thread_id": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The upstream thread or conversation id; `null` on `to` until the conversation exists (and after a failed attempt deleted it)."
           }
         }
       },

@@ -40,6 +40,13 @@ public protocol UpstreamDialect: Sendable {
         threadID: String, page: PageRequest, runID: String?, context: UpstreamCallContext
     ) async throws(UpstreamAPIError) -> UpstreamPage
     func retrieveMessage(threadID: String, messageID: String, context: UpstreamCallContext) async throws(UpstreamAPIError) -> JSONObject
+    /// The most messages one ``appendMessages(threadID:messages:context:)`` call takes (the
+    /// upstream's limit per request).
+    var maxMessagesPerAppend: Int { get }
+    /// Appends `messages` (frontend message requests, `{"role","content"}`) to the end of the
+    /// thread in order, in one upstream request where the upstream allows it; at most
+    /// ``maxMessagesPerAppend`` of them. Copying a thread's history uses it.
+    func appendMessages(threadID: String, messages: [JSONValue], context: UpstreamCallContext) async throws(UpstreamAPIError)
 
     // MARK: Runs
 
@@ -74,6 +81,21 @@ public protocol UpstreamDialect: Sendable {
     func retrieveAssistant(id: String, context: UpstreamCallContext) async throws(UpstreamAPIError) -> JSONObject
     func modifyAssistant(id: String, body: JSONObject, context: UpstreamCallContext) async throws(UpstreamAPIError) -> JSONObject
     func deleteAssistant(id: String, context: UpstreamCallContext) async throws(UpstreamAPIError) -> JSONObject
+}
+
+extension UpstreamDialect {
+    /// One message per request, for upstreams that add messages one at a time.
+    public var maxMessagesPerAppend: Int { 1 }
+
+    /// Each message through ``createMessage(threadID:body:context:)``, in order.
+    public func appendMessages(threadID: String, messages: [JSONValue], context: UpstreamCallContext) async throws(UpstreamAPIError) {
+        for message in messages {
+            guard let body = message.objectValue else {
+                throw UpstreamAPIError(kind: .rejected, status: 400, type: "invalid_request_error", message: "A message must be an object.")
+            }
+            _ = try await createMessage(threadID: threadID, body: body, context: context)
+        }
+    }
 }
 
 /// What travels with every upstream call.

@@ -12,7 +12,7 @@ struct ThreadgateCommand: AsyncParsableCommand {
         commandName: "threadgate",
         abstract: "A multi-user HTTP gateway between app frontends and an assistant API upstream.",
         version: ThreadgateVersion.current,
-        subcommands: [Serve.self, Migrate.self, Dev.self, Simulate.self, Token.self],
+        subcommands: [Serve.self, Migrate.self, MigrateThreads.self, Dev.self, Simulate.self, Token.self],
         defaultSubcommand: nil
     )
 }

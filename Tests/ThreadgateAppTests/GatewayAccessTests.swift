@@ -37,6 +37,7 @@ struct GatewayAccessTests {
         ("DELETE", "/admin/v1/users/alice", nil),
         ("GET", "/admin/v1/threads/thr_x", nil),
         ("GET", "/admin/v1/threads/thr_x/messages", nil),
+        ("POST", "/admin/v1/threads/thr_x/migrate", nil),
         ("POST", "/admin/v1/assistants", ["model": "gpt-4o"]),
         ("GET", "/admin/v1/assistants", nil),
         ("GET", "/admin/v1/assistants/asst_default", nil),

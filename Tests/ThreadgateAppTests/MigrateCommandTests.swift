@@ -23,27 +23,31 @@ struct MigrateCommandTests {
     }
 
     @Test func migrateAppliesThenReportsStatus() async throws {
-        let directory = try temporaryMigrations(extra: [("0002_notes.sql", "CREATE TABLE notes (id int PRIMARY KEY);\n")])
+        let directory = try temporaryMigrations(extra: [("0900_notes.sql", "CREATE TABLE notes (id int PRIMARY KEY);\n")])
         defer { removeDirectory(directory) }
+        // The repository's files, then the extra one: `0001_initial`, …, `0900_notes`.
+        let labels = try Migration.load(directory: repositoryMigrations).map(\.label) + ["0900_notes"]
+        let width = labels.map(\.count).max() ?? 0
+        let count = labels.count
         try await withTestDatabase(migrate: false) { db in
             let settings = try settings(db.url, migrations: directory)
             let before = Lines()
             #expect(await MigrateRuntime.status(settings, output: before.output, errors: before.output) == 1)
-            #expect(before.all == ["0001_initial  pending", "0002_notes    pending", "0 applied, 2 pending, 0 edited"])
+            #expect(before.all == labels.map { $0.padding(to: width) + "  pending" } + ["0 applied, \(count) pending, 0 edited"])
 
             let first = Lines()
             #expect(await MigrateRuntime.apply(settings, output: first.output, errors: first.output) == 0)
-            #expect(first.all == ["applied 0001_initial", "applied 0002_notes", "2 applied now; all 2 migrations applied"])
+            #expect(first.all == labels.map { "applied \($0)" } + ["\(count) applied now; all \(count) migrations applied"])
 
             let second = Lines()
             #expect(await MigrateRuntime.apply(settings, output: second.output, errors: second.output) == 0)
-            #expect(second.all == ["nothing to apply: all 2 migrations already applied"])
+            #expect(second.all == ["nothing to apply: all \(count) migrations already applied"])
 
             let after = Lines()
             #expect(await MigrateRuntime.status(settings, output: after.output, errors: after.output) == 0)
-            #expect(after.all.count == 3)
-            #expect(after.all[0].hasPrefix("0001_initial  applied 20"))
-            #expect(after.all[2] == "2 applied, 0 pending, 0 edited")
+            #expect(after.all.count == count + 1)
+            #expect(after.all.first?.hasPrefix("0001_initial".padding(to: width) + "  applied 20") == true)
+            #expect(after.all.last == "\(count) applied, 0 pending, 0 edited")
         }
     }
 
@@ -54,7 +58,8 @@ struct MigrateCommandTests {
             let settings = try settings(db.url, migrations: directory)
             let status = Lines()
             #expect(await MigrateRuntime.status(settings, output: status.output, errors: status.output) == 1)
-            #expect(status.all.first?.hasPrefix("0001_initial  EDITED") == true)
+            let width = try Migration.load(directory: repositoryMigrations).map(\.label.count).max() ?? 0
+            #expect(status.all.first?.hasPrefix("0001_initial".padding(to: width) + "  EDITED") == true, "\(status.all)")
             let apply = Lines()
             #expect(await MigrateRuntime.apply(settings, output: apply.output, errors: apply.output) == 1)
             #expect(apply.all.joined().contains("edited"))
@@ -91,11 +96,12 @@ struct MigrateCommandTests {
             #expect(aStatus == .exited(0), "\(outputs[0])")
             #expect(bStatus == .exited(0), "\(outputs[1])")
             let applied = outputs.joined().split(separator: "\n").filter { $0.contains("applied 0") }
-            #expect(applied.count == 2, "each file is reported applied by exactly one process: \(outputs)")
+            let repository = try Migration.load(directory: repositoryMigrations).map(\.version)
+            #expect(applied.count == repository.count + 1, "each file is reported applied by exactly one process: \(outputs)")
 
             let check = try await PostgresConnection.connect(to: try PostgresConfiguration(db.url), on: db.admin.loop)
             let versions = try await check.query(PostgresQuery("SELECT version FROM schema_migrations ORDER BY version"))
-            #expect(try versions.map { try $0.decode(column: 0, as: Int.self) } == [1, 100])
+            #expect(try versions.map { try $0.decode(column: 0, as: Int.self) } == repository + [100])
             #expect(try await check.query(PostgresQuery("SELECT count(*) FROM slow_marks"))[0].decode(column: 0, as: Int.self) == 1)
             await check.close()
         }
