@@ -100,7 +100,7 @@ extension Gateway {
         let dialect = try dialects.dialect(thread.dialect)
         let follower = RunFollower(
             dialect: dialect, upstreamThreadID: thread.upstreamThreadID, settings: configuration.ask, drain: drain,
-            context: context(request))
+            streams: streams, context: context(request))
         let sighting = FirstSighting()
         let idempotencyKey = request.headers["idempotency-key"]
         let record: @Sendable (UpstreamRun) async throws -> Void = { run in
@@ -254,6 +254,10 @@ final class FirstSighting: Sendable {
 /// The ask figures in `/metrics`: asks by outcome, upstream requests per ask, asks waiting.
 enum AskMetrics {
     static let waiting = Meter(label: "threadgate_asks_waiting")
+    /// Asks following their run over an upstream stream now (at most `ASK_MAX_STREAMS`).
+    static let streaming = Meter(label: "threadgate_ask_streams_open")
+    /// Asks that polled because every stream slot was taken.
+    static let streamBudgetExhausted = Counter(label: "threadgate_ask_stream_budget_exhausted_total")
     static let upstreamRequests = Recorder(label: "threadgate_ask_upstream_requests")
 
     static func outcome(_ name: String) {

@@ -48,6 +48,8 @@ public final class Gateway: Sendable {
     /// Moves Assistants threads to Responses conversations (`POST /admin/v1/threads/{id}/migrate`).
     let migrator: ThreadMigrator
     let drain = DrainSignal()
+    /// Upstream streams asks may hold at once (`AskSettings.maxStreams`).
+    let streams: StreamBudget
 
     public init(
         database: @escaping @Sendable () throws(APIError) -> PostgresPool, dialects: UpstreamDialects, authenticator: any CallerAuthenticator,
@@ -65,6 +67,7 @@ public final class Gateway: Sendable {
         idempotency = IdempotencyStore(database: database, lifetime: configuration.idempotencyLifetime)
         migrations = ThreadMigrationStore(database: database)
         migrator = ThreadMigrator(database: database, dialects: dialects)
+        streams = StreamBudget(limit: configuration.ask.maxStreams)
     }
 
     /// Shutdown has begun: waiting asks answer 202 now, new ones do not wait.

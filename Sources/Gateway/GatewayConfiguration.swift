@@ -62,6 +62,9 @@ public struct AskSettings: Sendable, Equatable {
     /// First and largest pause between polls when the upstream gives no `openai-poll-after-ms`.
     public var pollInitial: Duration = .milliseconds(200)
     public var pollMaximum: Duration = .seconds(2)
+    /// Asks that may follow their run over an upstream stream at once, per process
+    /// (`ASK_MAX_STREAMS`); the rest poll. Each stream holds an upstream connection.
+    public var maxStreams = 4096
 
     public init() {}
 }

@@ -11,6 +11,7 @@ struct RunFollower: Sendable {
     let upstreamThreadID: String
     let settings: AskSettings
     let drain: DrainSignal
+    let streams: StreamBudget
     let context: UpstreamCallContext
 
     /// How the run begins.
@@ -84,7 +85,9 @@ struct RunFollower: Sendable {
     ) async throws -> Outcome {
         let progress = Progress()
         var ending = Ending.budget
-        if settings.mode == .stream, let stream = try await openStream(start, progress) {
+        let streamSlot = settings.mode == .stream && takeStreamSlot(start)
+        defer { if streamSlot { streams.release() } }
+        if streamSlot, let stream = try await openStream(start, progress) {
             progress.markStreamed()
             // The run's id comes first, whatever the budget: without it the answer could not
             // name the run that goes on (a 202 must say where to wait).
@@ -129,6 +132,15 @@ struct RunFollower: Sendable {
     static func isSettled(_ status: RunState) -> Bool { status.isTerminal || status == .requiresAction }
 
     // MARK: Streaming
+
+    /// A slot of the stream budget for `start`; false (poll) when none is free. Waiting for an
+    /// existing run does not open a stream.
+    private func takeStreamSlot(_ start: Start) -> Bool {
+        if case .existing = start { return false }
+        if streams.tryAcquire() { return true }
+        AskMetrics.streamBudgetExhausted.increment()
+        return false
+    }
 
     /// Opens the run's stream; nil when this upstream cannot stream (or the run exists already).
     /// The request goes out from a child task (``inChildTask(_:)``): the stream outlives it.

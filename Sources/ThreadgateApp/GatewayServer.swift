@@ -101,7 +101,7 @@ public final class GatewayServer: Sendable {
             let authenticator = try await makeAuthenticator(config.auth, http: upstream.currentClient, logger: logger)
             let gateway = AppServices.makeGateway(
                 database: pools, dialects: upstream.dialects, authenticator: authenticator,
-                configuration: config.upstream.gatewayConfiguration)
+                configuration: config.upstream.gatewayConfiguration(workers: config.workers))
             let checks = Readiness(database: pools, migrator: migrator, upstream: probe, settings: readiness, logger: logger)
             // The server, for `/metrics`' connection count: set once it listens, cleared by
             // `stop` (the routes hold this box and the server holds the routes).

@@ -1,6 +1,7 @@
 public import Gateway
 public import ResponsesV1
 public import UpstreamAPI
+import EventLoop
 
 /// The upstream part of the configuration, and which assistants clients may use.
 ///
@@ -20,6 +21,7 @@ public import UpstreamAPI
 /// | `ASK_DEFAULT_WAIT_MS` | `30000` | an ask's wait when it gives no `wait_ms` |
 /// | `ASK_MAX_WAIT_MS` | `120000` | the largest `wait_ms` honoured |
 /// | `ASK_HEARTBEAT_MS` | `15000` | comment lines on idle event streams |
+/// | `ASK_MAX_STREAMS` | ¾ of `UPSTREAM_MAX_CONNECTIONS` × `WORKERS`, at most (descriptor limit − 1024) / 3 | asks following their run over an upstream stream at once; further asks poll |
 /// | `IDEMPOTENCY_TTL_SECONDS` | `86400` | how long an `Idempotency-Key` is remembered |
 public struct UpstreamSettings: Sendable {
     public var baseURL: String?
@@ -33,6 +35,8 @@ public struct UpstreamSettings: Sendable {
     public var defaultAssistantID: String?
     public var allowedAssistantIDs: [String] = []
     public var ask = AskSettings()
+    /// `ASK_MAX_STREAMS`; nil: ``defaultMaxStreams(workers:descriptorLimit:)``.
+    public var maxStreams: Int?
     public var idempotencyLifetime: Duration = .seconds(86_400)
     /// The Responses dialect's assistant profiles (from `RESPONSES_PROFILES_FILE`).
     public var responsesProfiles: [ResponsesProfile] = []
@@ -95,6 +99,9 @@ public struct UpstreamSettings: Sendable {
             settings.ask.heartbeat = .milliseconds(
                 try ServeConfiguration.integer(heartbeat, setting: "ASK_HEARTBEAT_MS", range: 10...600_000))
         }
+        if let streams = nonEmpty(environment["ASK_MAX_STREAMS"]) {
+            settings.maxStreams = try ServeConfiguration.integer(streams, setting: "ASK_MAX_STREAMS", range: 0...1_000_000)
+        }
         if let ttl = nonEmpty(environment["IDEMPOTENCY_TTL_SECONDS"]) {
             settings.idempotencyLifetime = .seconds(
                 try ServeConfiguration.integer(ttl, setting: "IDEMPOTENCY_TTL_SECONDS", range: 1...(90 * 86_400)))
@@ -102,7 +109,25 @@ public struct UpstreamSettings: Sendable {
         return settings
     }
 
-    /// The gateway's view of these settings.
+    /// Streams asks may hold when `ASK_MAX_STREAMS` is unset: three quarters of the upstream
+    /// connections (the rest serve every other call), and no more than a third of the
+    /// descriptors left after 1024 (a streamed ask holds two: its client's and the upstream's).
+    public func defaultMaxStreams(workers: Int, descriptorLimit: UInt64?) -> Int {
+        let byConnections = maxConnectionsPerHost * max(1, workers) * 3 / 4
+        guard let descriptorLimit else { return byConnections }
+        let byDescriptors = max(64, (Int(clamping: descriptorLimit) - 1024) / 3)
+        return min(byConnections, byDescriptors)
+    }
+
+    /// The gateway's view of these settings, for a process of `workers` loops.
+    public func gatewayConfiguration(workers: Int) -> GatewayConfiguration {
+        var configuration = gatewayConfiguration
+        configuration.ask.maxStreams =
+            maxStreams ?? defaultMaxStreams(workers: workers, descriptorLimit: DescriptorLimit.current?.hard)
+        return configuration
+    }
+
+    /// The gateway's view of these settings (``AskSettings/maxStreams`` left at its default).
     public var gatewayConfiguration: GatewayConfiguration {
         var configuration = GatewayConfiguration(
             defaultAssistantID: defaultAssistantID, allowedAssistantIDs: allowedAssistantIDs, defaultDialect: dialect)

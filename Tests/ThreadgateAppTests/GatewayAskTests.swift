@@ -277,6 +277,36 @@ struct GatewayAskTests {
         }
     }
 
+    @Test(arguments: DialectKind.allCases) func asksBeyondTheStreamBudgetPoll(dialect: DialectKind) async throws {
+        try await withGatewayStack(environment: ["ASK_MAX_STREAMS": "1"], dialect: dialect) { stack in
+            let alice = try stack.token("alice")
+            let slowThread = try await Self.newThread(stack, alice)
+            let otherThread = try await Self.newThread(stack, alice)
+            // The slow ask takes the one stream slot…
+            let slow = Task {
+                try await stack.object(
+                    "POST", "/v1/threads/\(slowThread)/ask", token: alice, json: ["content": "hold it [[slow:1500]]", "wait_ms": 20000])
+            }
+            var runs = try await stack.object("GET", "/v1/threads/\(slowThread)/runs", token: alice)
+            for _ in 0..<100 where runs["data"]?.arrayValue?.isEmpty ?? true {
+                try await Task.sleep(for: .milliseconds(20))
+                runs = try await stack.object("GET", "/v1/threads/\(slowThread)/runs", token: alice)
+            }
+            // …so an ask meanwhile polls (create, retrieve…, list) instead of waiting for a stream…
+            let polled = try await stack.object("POST", "/v1/threads/\(otherThread)/ask", token: alice, json: ["content": "no slot"])
+            #expect(polled["status"] == "completed")
+            #expect(polled["messages"]?.arrayValue?.count == 1)
+            #expect((polled["upstream_requests"]?.intValue ?? 0) >= 3, "polled: \(polled)")
+            let streamed = try await slow.value
+            #expect(streamed["status"] == "completed")
+            #expect(streamed["upstream_requests"] == 1)
+            // …and the slot is free again once the slow ask has its answer.
+            let after = try await stack.object("POST", "/v1/threads/\(otherThread)/ask", token: alice, json: ["content": "slot back"])
+            #expect(after["status"] == "completed")
+            #expect(after["upstream_requests"] == 1)
+        }
+    }
+
     @Test(arguments: DialectKind.allCases) func clientDisconnectEndsTheWaitNotTheRun(dialect: DialectKind) async throws {
         try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
