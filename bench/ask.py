@@ -140,9 +140,11 @@ class Watcher:
 
 
 async def one_ask(args, index, state):
-    record = {"i": index, "sent": time.time()}
+    # The gateway passes the request id upstream: it finds the run's start in the simulator's log.
+    request_id = f"bench{state['nonce']}{index:08d}"
+    record = {"i": index, "sent": time.time(), "request_id": request_id}
     body = {"content": f"{args.content} #{index}", "wait_ms": args.wait_ms}
-    headers = {"Authorization": f"Bearer {args.token}", "Connection": "close"}
+    headers = {"Authorization": f"Bearer {args.token}", "Connection": "close", "X-Request-Id": request_id}
     conn = Connection(args.port)
     state["inflight"] += 1
     state["peak"] = max(state["peak"], state["inflight"])
@@ -189,7 +191,7 @@ async def progress(state, watcher, started):
 
 
 async def cmd_asks(args):
-    state = {"inflight": 0, "peak": 0, "done": 0, "errors": 0, "started": 0}
+    state = {"inflight": 0, "peak": 0, "done": 0, "errors": 0, "started": 0, "nonce": os.urandom(4).hex()}
     watcher = Watcher(args.watch_pid) if args.watch_pid else None
     background = []
     if watcher:
@@ -321,28 +323,34 @@ def load_jsonl(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+RUN_ROUTES = ("POST /v1/threads/{thread_id}/runs", "POST /v1/responses")
+
+
 def run_starts(sim_log):
-    """Upstream thread id -> wall-clock start (s) of its `POST /v1/threads/{id}/runs` in the
-    simulator's access log: the line's `ts` (written when the response ended) minus its
-    `duration_ms`. The run is created while that request is handled."""
+    """Wall-clock start (s) of each run-creating request in the simulator's access log
+    (`POST /v1/threads/{id}/runs`, or `POST /v1/responses` for the Responses dialect): the
+    line's `ts` (written when the response ended) minus its `duration_ms`; the run is created
+    while that request is handled. Keyed twice: by upstream thread id (Assistants paths name
+    it) and by request id (the gateway forwards the ask's `X-Request-Id`). The first wins."""
     from datetime import datetime, timezone
-    starts = {}
+    by_thread, by_request = {}, {}
     with open(sim_log) as f:
         for line in f:
-            if '"request"' not in line or "/runs" not in line:
+            if '"request"' not in line or ("/runs" not in line and "/responses" not in line):
                 continue
             try:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if entry.get("msg") != "request" or entry.get("method") != "POST":
-                continue
-            if entry.get("route") != "POST /v1/threads/{thread_id}/runs":
+            if entry.get("msg") != "request" or entry.get("route") not in RUN_ROUTES:
                 continue
             ts = datetime.strptime(entry["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
-            tid = entry["path"].split("/")[3]
-            starts[tid] = ts - float(entry["duration_ms"]) / 1000
-    return starts
+            start = ts - float(entry["duration_ms"]) / 1000
+            if entry["route"] == RUN_ROUTES[0]:
+                by_thread.setdefault(entry["path"].split("/")[3], start)
+            if entry.get("request_id"):
+                by_request.setdefault(entry["request_id"], start)
+    return by_thread, by_request
 
 
 def stats_routes(path):
@@ -353,7 +361,7 @@ def stats_routes(path):
 
 def cmd_report(args):
     """Phase 1+2 table from label=records,stats_before,stats_after[,mapping] groups."""
-    starts = run_starts(args.sim_log)
+    starts, starts_by_request = run_starts(args.sim_log)
     run_ms = args.run_ms
     rows = []
     for spec in args.group:
@@ -378,8 +386,9 @@ def cmd_report(args):
         for r in good:
             e2e_minus.append((r["recv"] - r["sent"]) * 1000 - run_ms)
             tid = r.get("upstream_thread_id") or mapping.get(r.get("thread_id"))
-            if tid in starts:
-                after_done.append((r["recv"] - (starts[tid] + run_ms / 1000)) * 1000)
+            start = starts_by_request.get(r.get("request_id")) or starts.get(tid)
+            if start is not None:
+                after_done.append((r["recv"] - (start + run_ms / 1000)) * 1000)
         rows.append((label, len(records), len(good), delta / max(1, len(records)),
                      (sum(field) / len(field)) if field else None, after_done, e2e_minus, by_route))
     hdr = ("client", "asks", "ok", "upstream req/ask", "field", "after-completion p50/p99 ms",

@@ -11,13 +11,16 @@
 #
 # 1+2. One `threadgate simulate --run-queued-ms 0 --run-duration-ms RUN_MS` (every run takes
 #      exactly RUN_MS, default 2000; LOG_LEVEL=info: its access log is a measurement input).
-#      ASKS asks (default 40, ASK_CONC at a time, default 8) each through a gateway with
-#      ASK_MODE=stream, then one with ASK_MODE=poll (WORKERS=2, both on the same database), and
+#      For each upstream dialect in DIALECTS ("assistants responses": Assistants v2, then
+#      Responses + Conversations, both served by the one simulator), ASKS asks (default 40,
+#      ASK_CONC at a time, default 8) each through a gateway with ASK_MODE=stream, then one with
+#      ASK_MODE=poll (WORKERS=2, all on the same database), and
 #      the seeds' loop straight against the simulator (bench/ask.py seeds: create thread,
 #      create message, create run, retrieve every SEED_INTERVAL s (0.5) until terminal, list
 #      messages). Upstream requests per ask = the simulator's request counter delta / asks
 #      (cross-checked with each answer's `upstream_requests`). Latency after completion = the
-#      client's receive time − (the run's start in the simulator's access log + RUN_MS); see
+#      client's receive time − (the run's start in the simulator's access log, found by the
+#      ask's X-Request-Id, which the gateway forwards, + RUN_MS); see
 #      bench/README.md for why that timestamp can be trusted.
 # 3.   For each mode in CONC_MODES ("stream poll") and level in CONC_LEVELS ("2500 5000 10000"):
 #      a fresh simulator and gateway, and <level> asks, each on its own connection and its own
@@ -26,7 +29,7 @@
 #      created, 200s, errors, the gateway's peak VmRSS / VmHWM and open fds, a timeline, and the
 #      highest level at which every ask came back 200.
 #
-# Environment: ASKS, ASK_CONC, RUN_MS, SEED_INTERVAL, SIM_POLL_AFTER_MS (phases 1+2: the
+# Environment: DIALECTS, ASKS, ASK_CONC, RUN_MS, SEED_INTERVAL, SIM_POLL_AFTER_MS (phases 1+2: the
 #   simulator's openai-poll-after-ms, default its own 100), CONC_MODES, CONC_LEVELS, CONC_RATE,
 #   CONC_RUN_MS, CONC_WAIT_MS, CONC_POLL_AFTER_MS (phase 3 poll mode, default 2000),
 #   CONC_DB_POOL_MAX (32), CONC_DB_ACQUIRE_TIMEOUT_MS (30000), CONC_SIM_LOG_LEVEL (info),
@@ -44,6 +47,7 @@ ask_conc="${ASK_CONC:-8}"
 run_ms="${RUN_MS:-2000}"
 seed_interval="${SEED_INTERVAL:-0.5}"
 sim_poll_after="${SIM_POLL_AFTER_MS:-}"
+read -r -a dialects <<<"${DIALECTS:-assistants responses}"
 read -r -a conc_modes <<<"${CONC_MODES:-stream poll}"
 read -r -a conc_levels <<<"${CONC_LEVELS:-2500 5000 10000}"
 conc_rate="${CONC_RATE:-1000}"
@@ -256,20 +260,23 @@ start_simulator "$out-sim.log" info --run-queued-ms 0 --run-duration-ms "$run_ms
     ${sim_poll_after:+--poll-after-ms "$sim_poll_after"}
 content="how many requests does waiting cost?"
 groups=()
+for dialect in "${dialects[@]}"; do
 for mode in stream poll; do
-    start_gateway "$out-gateway-$mode.log" ASK_MODE="$mode"
+    run="$dialect-$mode"
+    start_gateway "$out-gateway-$run.log" ASK_MODE="$mode" UPSTREAM_DIALECT="$dialect"
     # Warm-up: connections, prepared statements, the user row; not counted.
     client asks --port "$gw_port" --token "$token" --count 2 --concurrency 2 --content "warm up" \
-        --wait-ms 10000 --out "$out-$mode-warmup.jsonl" >/dev/null || true
-    client stats --port "$sim_port" >"$out-$mode-stats-before.json"
-    echo "ask: gateway ASK_MODE=$mode"
+        --wait-ms 10000 --out "$out-$run-warmup.jsonl" >/dev/null || true
+    client stats --port "$sim_port" >"$out-$run-stats-before.json"
+    echo "ask: gateway UPSTREAM_DIALECT=$dialect ASK_MODE=$mode"
     if ! client asks --port "$gw_port" --token "$token" --count "$asks" --concurrency "$ask_conc" \
-        --content "$content" --wait-ms 20000 --timeout 30 --out "$out-$mode.jsonl" | tee "$out-$mode.summary"; then
+        --content "$content" --wait-ms 20000 --timeout 30 --out "$out-$run.jsonl" | tee "$out-$run.summary"; then
         any_failed=1
     fi
-    client stats --port "$sim_port" >"$out-$mode-stats-after.json"
-    groups+=(--group "gateway $mode=$out-$mode.jsonl,$out-$mode-stats-before.json,$out-$mode-stats-after.json,$out-threads.tsv")
+    client stats --port "$sim_port" >"$out-$run-stats-after.json"
+    groups+=(--group "gw $dialect $mode=$out-$run.jsonl,$out-$run-stats-before.json,$out-$run-stats-after.json,$out-threads.tsv")
     forget_group "$gw_pgid"
+done
 done
 psql -X -A -t -q -F $'\t' -d "$db_url" -v ON_ERROR_STOP=1 \
     -c "SELECT id, upstream_thread_id FROM threads" >"$out-threads.tsv"
