@@ -31,7 +31,8 @@
 #
 # Environment: DIALECTS, ASKS, ASK_CONC, RUN_MS, SEED_INTERVAL, SIM_POLL_AFTER_MS (phases 1+2: the
 #   simulator's openai-poll-after-ms, default its own 100), CONC_MODES, CONC_LEVELS, CONC_RATE,
-#   CONC_RUN_MS, CONC_WAIT_MS, CONC_POLL_AFTER_MS (phase 3 poll mode, default 2000),
+#   CONC_RUN_MS, CONC_WAIT_MS, CONC_POLL_AFTER_MS (phase 3, default 2000: the simulator's
+#   openai-poll-after-ms, for poll mode and for stream-mode asks beyond the stream budget),
 #   CONC_DB_POOL_MAX (32), CONC_DB_ACQUIRE_TIMEOUT_MS (30000), CONC_SIM_LOG_LEVEL (info),
 #   PHASES ("1 3"), THREADGATE_BIN, TEST_DATABASE_URL.
 # Output: the summary on stdout; every record, simulator stats snapshot and server log in
@@ -306,8 +307,8 @@ for conc_target in "${conc_levels[@]}"; do
     load_before=$(cut -d' ' -f1 /proc/loadavg)
     echo
     echo "ask: phase 3, ASK_MODE=$mode: $conc_target asks over ${conc_ramp} s, runs of ${conc_run_ms} ms, wait_ms $conc_wait_ms"
-    sim_flags=(--run-queued-ms 0)
-    if [ "$mode" = poll ]; then sim_flags+=(--poll-after-ms "$conc_poll_after"); fi
+    # Both modes: stream mode polls too, for asks beyond its stream budget (ASK_MAX_STREAMS).
+    sim_flags=(--run-queued-ms 0 --poll-after-ms "$conc_poll_after")
     start_simulator "$out-$run-sim.log" "$conc_sim_level" "${sim_flags[@]}"
     start_gateway "$out-$run-gateway.log" ASK_MODE="$mode" ASK_MAX_WAIT_MS=120000 \
         DB_POOL_MAX="$conc_pool_max" DB_ACQUIRE_TIMEOUT_MS="$conc_acquire_ms" \
@@ -400,7 +401,7 @@ for mode in modes:
         notes.append(f"  {mode}: TARGET NOT MET: highest level with every ask 200 and no errors: "
                      f"{top or 'none of ' + str(levels)}")
     if mode == "poll":
-        notes.append(f"  poll: simulator openai-poll-after-ms {poll_after} in this phase")
+        notes.append(f"  simulator openai-poll-after-ms {poll_after} in this phase")
 for note in notes:
     print(note)
 PY
