@@ -85,9 +85,14 @@ struct RunFollower: Sendable {
     ) async throws -> Outcome {
         let progress = Progress()
         var ending = Ending.budget
-        let streamSlot = settings.mode == .stream && takeStreamSlot(start)
+        var streamSlot = settings.mode == .stream && takeStreamSlot(start)
         defer { if streamSlot { streams.release() } }
-        if streamSlot, let stream = try await openStream(start, progress) {
+        let stream = streamSlot ? try await openStream(start, progress) : nil
+        if streamSlot, stream == nil {
+            streams.release()  // this upstream does not stream: the slot is not used
+            streamSlot = false
+        }
+        if let stream {
             progress.markStreamed()
             // The run's id comes first, whatever the budget: without it the answer could not
             // name the run that goes on (a 202 must say where to wait).
