@@ -143,8 +143,8 @@ extension Gateway {
         }
         try await record(outcome.run)
         _ = try present(outcome.run.object, of: thread, kind: "run")  // 404 for a run of another thread
-        try await observed(outcome.run, of: thread)
-        if case .create = start { try await threads.touchActivity(thread.id) }
+        let isNewRun = if case .create = start { true } else { false }
+        try await observed(outcome.run, of: thread, touchingActivity: isNewRun)
         AskMetrics.finished(outcome)
         return outcome
     }

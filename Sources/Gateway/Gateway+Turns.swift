@@ -109,9 +109,13 @@ extension Gateway {
     }
 
     /// After seeing `run` of `thread`: record it, and free the thread if it ended.
-    func observed(_ run: UpstreamRun, of thread: ThreadRecord) async throws {
+    func observed(_ run: UpstreamRun, of thread: ThreadRecord, touchingActivity: Bool = false) async throws {
         try await runs.update(run, threadID: thread.id)
-        if run.status.isTerminal { try await turns.release(thread.id, holder: run.id) }
+        if run.status.isTerminal {
+            try await turns.release(thread.id, holder: run.id, touchingActivity: touchingActivity)
+        } else if touchingActivity {
+            try await threads.touchActivity(thread.id)
+        }
     }
 }
 

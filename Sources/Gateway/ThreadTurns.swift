@@ -63,6 +63,20 @@ struct ThreadTurns: Sendable {
             threadID, holder))
     }
 
+    /// `release`, and with `touchingActivity` the thread's activity time set in the same
+    /// statement (an ask's run ended: one write instead of two).
+    func release(_ threadID: String, holder: String, touchingActivity: Bool) async throws {
+        guard touchingActivity else { return try await release(threadID, holder: holder) }
+        try await database().query(PostgresQuery(
+            """
+            UPDATE threads SET
+                active_run_id = CASE WHEN active_run_id = $2 THEN NULL ELSE active_run_id END,
+                active_run_lease_until = CASE WHEN active_run_id = $2 THEN NULL ELSE active_run_lease_until END,
+                last_activity_at = now(), updated_at = now()
+            WHERE id = $1
+            """, threadID, holder))
+    }
+
     /// Who holds the thread now; `.moved` when it no longer lives in `upstreamThreadID`.
     func holder(_ threadID: String, upstreamThreadID: String) async throws -> Holder {
         let rows = try await database().query(PostgresQuery(
