@@ -12,7 +12,8 @@ extension ResponsesDialect {
         let response = try await transport.stream(
             .post, "/responses", body: request, requestID: context.requestID, idempotencyKey: context.idempotencyKey)
         return ResponsesRunEventStream(
-            transport: transport, threadID: threadID, requestID: context.requestID, chainFirst: nil, response: response)
+            transport: transport, conversationTimes: conversationTimes, threadID: threadID, requestID: context.requestID,
+            chainFirst: nil, response: response)
     }
 
     /// Starts the chain's next response streamed; the run is pointed at it as soon as its
@@ -26,8 +27,8 @@ extension ResponsesDialect {
         let response = try await transport.stream(
             .post, "/responses", body: request, requestID: context.requestID, idempotencyKey: context.idempotencyKey)
         let stream = ResponsesRunEventStream(
-            transport: transport, threadID: threadID, requestID: context.requestID, chainFirst: round.resolved.view.first,
-            response: response)
+            transport: transport, conversationTimes: conversationTimes, threadID: threadID, requestID: context.requestID,
+            chainFirst: round.resolved.view.first, response: response)
         do {
             let nextID = try await stream.streamedResponseID()
             try await record(round, latestID: nextID, threadID: threadID, context)

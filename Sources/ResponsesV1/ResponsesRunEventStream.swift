@@ -13,7 +13,8 @@ import UpstreamHTTP
 ///   first response.
 /// - `response.output_text.delta` becomes `.messageDelta`, `response.output_item.done` of a
 ///   message `.messageCompleted` in `MessageMapping`'s shape (its `created_at` is the
-///   conversation's, read once per stream); an `error` event is thrown; the rest is skipped.
+///   conversation's, from ``ConversationTimes`` or read once); an `error` event is thrown; the
+///   rest is skipped.
 /// - When the stream breaks before the terminal event it reconnects with `GET
 ///   /responses/{id}?stream=true&starting_after=<last sequence_number>`, at most
 ///   `streamResumes` times, and skips events it delivered already. A stream that ends cleanly
@@ -21,6 +22,7 @@ import UpstreamHTTP
 ///   /responses/{id}`. Only when that fails too does `next()` throw, so the caller can poll.
 final class ResponsesRunEventStream: RunEventStream, @unchecked Sendable {  // one reader task at a time (protocol contract); `shared` is locked
     private let transport: ResponsesTransport
+    private let conversationTimes: ConversationTimes
     private let threadID: String
     private let requestID: String?
     /// The chain's first response when this stream is a later tool round; nil when the
@@ -42,16 +44,16 @@ final class ResponsesRunEventStream: RunEventStream, @unchecked Sendable {  // o
     private var lastStatus: RunState?
     private var pollAfter: Duration?
     private var resumesLeft: Int
-    private var conversationCreatedAt: JSONValue?
     private var ended = false
     /// What `cancel()` touches from any thread: the flag, and the body to stop.
     private let shared = LockedValue<(cancelled: Bool, body: UpstreamBody?)>((false, nil))
 
     init(
-        transport: ResponsesTransport, threadID: String, requestID: String?, chainFirst: JSONObject?,
-        response: UpstreamStreamingResponse
+        transport: ResponsesTransport, conversationTimes: ConversationTimes, threadID: String, requestID: String?,
+        chainFirst: JSONObject?, response: UpstreamStreamingResponse
     ) {
         self.transport = transport
+        self.conversationTimes = conversationTimes
         self.threadID = threadID
         self.requestID = requestID
         self.chainFirst = chainFirst
@@ -125,13 +127,13 @@ final class ResponsesRunEventStream: RunEventStream, @unchecked Sendable {  // o
         }
     }
 
-    /// The conversation's `created_at`, which `listMessages` gives every message.
+    /// The conversation's `created_at`, which `listMessages` gives every message: known when
+    /// this dialect instance created or read the conversation, else read once.
     private func createdAt() async throws(UpstreamAPIError) -> JSONValue {
-        if let conversationCreatedAt { return conversationCreatedAt }
+        if let known = conversationTimes.createdAt(of: threadID) { return known }
         let conversation = try await transport.send(.get, ResponsesDialect.conversationPath(threadID), requestID: requestID).object
-        let createdAt = conversation["created_at"] ?? .null
-        conversationCreatedAt = createdAt
-        return createdAt
+        conversationTimes.remember(conversation)
+        return conversation["created_at"] ?? .null
     }
 
     /// The stream is over: no more reading, and the transfer is let go.

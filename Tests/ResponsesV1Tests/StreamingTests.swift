@@ -9,6 +9,7 @@ extension ResponsesSocketTests {
     @Suite struct Streaming {
         static let responsesRoute = "POST /v1/responses"
         static let responseRoute = "GET /v1/responses/{response_id}"
+        static let conversationRoute = "GET /v1/conversations/{conversation_id}"
 
         static func ask(_ text: String, assistant: String = "asst_default") -> JSONObject {
             ["assistant_id": .string(assistant), "additional_messages": [["role": "user", "content": .string(text)]]]
@@ -44,9 +45,11 @@ extension ResponsesSocketTests {
                 let completed = try #require(events[message].message)
                 #expect(events.compactMap(\.delta).allSatisfy { $0.messageID == completed["id"]?.stringValue })
                 #expect(events.compactMap(\.delta).map(\.text).joined() == "Echo: hello stream, say it back")
-                // One request for the whole run; nothing resumed.
+                // One request for the whole run: nothing resumed, and the conversation's
+                // created_at (the message's) known from its creation.
                 #expect(await h.requests(Self.responsesRoute, settlingAt: 1) == 1)
                 #expect(await h.requests(Self.responseRoute, settlingAt: 0) == 0)
+                #expect(await h.requests(Self.conversationRoute, settlingAt: 0) == 0)
 
                 // The same run and message as the polling path shows them.
                 let retrieved = try await h.dialect.retrieveRun(threadID: thread, runID: runID, context: h.context)
@@ -54,6 +57,18 @@ extension ResponsesSocketTests {
                 #expect(retrieved.object["metadata"] == ["turn": "1"] && retrieved.usage != nil)
                 let listed = try await h.dialect.listMessages(threadID: thread, page: PageRequest(), runID: runID, context: h.context)
                 #expect(listed.data == [completed])
+
+                // A dialect instance that never saw the conversation reads it once, for the message.
+                let other = h.dialect { _ in }
+                let before = await h.requests(Self.conversationRoute, settlingAt: 0)
+                let again = try await h.drain(
+                    try await other.createRunStreaming(threadID: thread, body: Self.ask("and again"), context: h.context))
+                #expect(await h.requests(Self.conversationRoute, settlingAt: before + 1) == before + 1)
+                let answer = try #require(again.compactMap(\.message).first)
+                let runAgain = try #require(again.last?.run)
+                let listedAgain = try await h.dialect.listMessages(
+                    threadID: thread, page: PageRequest(), runID: runAgain.id, context: h.context)
+                #expect(listedAgain.data == [answer])
             }
         }
 
