@@ -53,7 +53,7 @@ let package = Package(
         // The Assistants v2 dialect: typed calls over the libcurl client, and its `UpstreamDialect`.
         .target(name: "AssistantsV2", dependencies: ["UpstreamHTTP", "UpstreamAPI", "JSON"], swiftSettings: strict),
         // The Responses + Conversations dialect: the same `UpstreamDialect` over OpenAI's successor API.
-        .target(name: "ResponsesV1", dependencies: ["UpstreamHTTP", "UpstreamAPI", "JSON"], swiftSettings: strict),
+        .target(name: "ResponsesV1", dependencies: ["EventLoop", "UpstreamHTTP", "UpstreamAPI", "JSON"], swiftSettings: strict),
 
         // Domain-free building blocks above the wrappers.
         .target(name: "JSON", swiftSettings: strict),

@@ -13,7 +13,7 @@
 /// - Failures are one `AssistantsError`: the upstream's error shape with its HTTP status,
 ///   transport failures wrapping `UpstreamHTTPError`, unreadable responses, `error` events.
 /// - Streams (`stream: true`) are `AssistantStream`s of typed `AssistantStreamEvent`s, read
-///   incrementally by the pure `ServerSentEventParser`.
+///   incrementally by the pure `ServerSentEventParser` (UpstreamHTTP, shared with the Responses dialect).
 ///
 /// ```swift
 /// let assistants = AssistantsClient(http: upstream, configuration: AssistantsConfiguration(

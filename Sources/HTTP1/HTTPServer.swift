@@ -12,7 +12,8 @@ public struct HTTPAccessRecord: Sendable {
     /// server rejected before routing, nil when unknown.
     public var routeTemplate: String?
     public var remoteAddress: String
-    /// The server error code for refused requests.
+    /// The server error code for refused requests; `stream_failed` for a streamed body whose
+    /// producer failed after the head was sent (the connection was reset).
     public var errorCode: String?
     /// The response's ``HTTPResponse/user``: who the request acted for, when authenticated.
     public var user: String?

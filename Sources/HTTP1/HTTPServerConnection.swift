@@ -275,6 +275,13 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
                 } catch {
                     // The head is gone already: all a failed stream can do is cut the connection.
                     if !isClosed {
+                        if let (request, startedAt) = current {
+                            // Recorded as what it was (not as a client that left: 499).
+                            logCompletion(
+                                of: request, startedAt: startedAt, status: response.status.rawValue, route: response.routeTemplate,
+                                user: response.user, errorCode: "stream_failed")
+                            current = nil
+                        }
                         stream.reset()
                         apply(machine.forceClose())
                     }
@@ -293,13 +300,15 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
         apply(machine.responseComplete())
     }
 
-    private func logCompletion(of request: HTTPRequest, startedAt: UInt64, status: Int, route: String?, user: String?) {
+    private func logCompletion(
+        of request: HTTPRequest, startedAt: UInt64, status: Int, route: String?, user: String?, errorCode: String? = nil
+    ) {
         guard server.isAccessLogged else { return }
         server.logAccess(
             HTTPAccessRecord(
                 method: request.method.rawValue, path: String(request.path), status: status,
                 durationNanos: EventLoop.monotonicNanoseconds &- startedAt, requestID: request.requestID,
-                routeTemplate: route, remoteAddress: remoteAddress, errorCode: nil, user: user))
+                routeTemplate: route, remoteAddress: remoteAddress, errorCode: errorCode, user: user))
     }
 
     private func write(_ response: HTTPResponse, requestID: String, versionMinor: Int, keepAlive: Bool, isHead: Bool) {

@@ -12,6 +12,17 @@ extension ResponsesDialect {
     static let maxRunMetadataPairs = 15
 
     public func createRun(threadID: String, body: JSONObject, context: UpstreamCallContext) async throws(UpstreamAPIError) -> UpstreamRun {
+        let reply = try await transport.send(
+            .post, "/responses", body: try firstResponseRequest(threadID: threadID, body: body), requestID: context.requestID,
+            idempotencyKey: context.idempotencyKey)
+        try Self.requireResponse(reply.object)
+        return RunView(first: reply.object, latest: reply.object, pollAfter: reply.pollAfter).upstreamRun
+    }
+
+    /// The `POST /responses` body of a run's first response: the frontend's run request
+    /// (`assistant_id` decided) on the profile's model, instructions and tools, in the
+    /// background, tagged with ``RunTag``.
+    func firstResponseRequest(threadID: String, body: JSONObject) throws(UpstreamAPIError) -> JSONObject {
         guard let assistantID = body["assistant_id"]?.stringValue, let profile = configuration.profiles[assistantID] else {
             throw ResponsesTransport.refused(
                 "No assistant found with id '\(body["assistant_id"]?.stringValue ?? "")': this Responses upstream knows only the configured profiles.",
@@ -44,11 +55,7 @@ extension ResponsesDialect {
         if let text = ToolMapping.text(forResponseFormat: body["response_format"]) { request["text"] = text }
         if body["truncation_strategy"]?["type"]?.stringValue == "auto" { request["truncation"] = "auto" }
         request["metadata"] = .object(try Self.runMetadata(body["metadata"], tag: RunTag(assistantID: assistantID)))
-
-        let reply = try await transport.send(
-            .post, "/responses", body: request, requestID: context.requestID, idempotencyKey: context.idempotencyKey)
-        try Self.requireResponse(reply.object)
-        return RunView(first: reply.object, latest: reply.object, pollAfter: reply.pollAfter).upstreamRun
+        return request
     }
 
     /// Not offered: the upstream cannot list the responses of a conversation. The gateway
@@ -97,6 +104,27 @@ extension ResponsesDialect {
     public func submitToolOutputs(
         threadID: String, runID: String, body: JSONObject, context: UpstreamCallContext
     ) async throws(UpstreamAPIError) -> UpstreamRun {
+        let round = try await nextRound(threadID: threadID, runID: runID, body: body, context)
+        let reply = try await transport.send(
+            .post, "/responses", body: round.request, requestID: context.requestID, idempotencyKey: context.idempotencyKey)
+        try Self.requireResponse(reply.object)
+        guard let nextID = reply.object["id"]?.stringValue else { throw ResponsesTransport.invalid("the response has no id") }
+        try await record(round, latestID: nextID, threadID: threadID, context)
+        return RunView(first: round.resolved.view.first, latest: reply.object, pollAfter: reply.pollAfter).upstreamRun
+    }
+
+    /// A tool round checked and ready to send: the run as resolved and the next response's request.
+    struct NextRound {
+        var resolved: ResolvedRun
+        var request: JSONObject
+    }
+
+    /// Checks `body`'s tool outputs against the run's pending calls and builds the `POST
+    /// /responses` body of the chain's next response (the latest one's options, a tag that
+    /// carries the chain's start and tokens).
+    func nextRound(
+        threadID: String, runID: String, body: JSONObject, _ context: UpstreamCallContext
+    ) async throws(UpstreamAPIError) -> NextRound {
         let resolved = try await resolve(threadID: threadID, runID: runID, context)
         let view = resolved.view
         guard view.status == .requiresAction else {
@@ -147,15 +175,14 @@ extension ResponsesDialect {
         var runMetadata = (view.first["metadata"]?.objectValue ?? [:]).withoutThreadgateKeys
         runMetadata[RunTag.key] = .string(tag.rendered)
         request["metadata"] = .object(runMetadata)
+        return NextRound(resolved: resolved, request: request)
+    }
 
-        let reply = try await transport.send(
-            .post, "/responses", body: request, requestID: context.requestID, idempotencyKey: context.idempotencyKey)
-        try Self.requireResponse(reply.object)
-        guard let nextID = reply.object["id"]?.stringValue else { throw ResponsesTransport.invalid("the response has no id") }
+    /// Points the run of `round` at its new latest response `latestID`.
+    func record(_ round: NextRound, latestID: String, threadID: String, _ context: UpstreamCallContext) async throws(UpstreamAPIError) {
         try await recordPointer(
-            RunPointers.Entry(firstID: view.id, latestID: nextID, cancelled: false), threadID: threadID,
-            metadata: resolved.conversationMetadata, context)
-        return RunView(first: view.first, latest: reply.object, pollAfter: reply.pollAfter).upstreamRun
+            RunPointers.Entry(firstID: round.resolved.view.id, latestID: latestID, cancelled: false), threadID: threadID,
+            metadata: round.resolved.conversationMetadata, context)
     }
 
     // MARK: Resolving a run id

@@ -19,6 +19,7 @@ public import UpstreamHTTP
 /// ```
 public struct ResponsesDialect: UpstreamDialect {
     let transport: ResponsesTransport
+    let conversationTimes = ConversationTimes()
     public var kind: DialectKind { .responses }
     public var configuration: ResponsesConfiguration { transport.configuration }
 
@@ -42,6 +43,7 @@ public struct ResponsesDialect: UpstreamDialect {
             .post, "/conversations", body: body, requestID: context.requestID, idempotencyKey: context.idempotencyKey
         ).object
         guard let id = conversation["id"]?.stringValue else { throw ResponsesTransport.invalid("the created conversation has no id") }
+        conversationTimes.remember(conversation)
         var rest = items.dropFirst(Self.maxItemsPerCall)
         while !rest.isEmpty {
             let batch = Array(rest.prefix(Self.maxItemsPerCall))
@@ -135,7 +137,9 @@ public struct ResponsesDialect: UpstreamDialect {
     // MARK: Plumbing
 
     func conversation(_ id: String, _ context: UpstreamCallContext) async throws(UpstreamAPIError) -> JSONObject {
-        try await transport.send(.get, Self.conversationPath(id), requestID: context.requestID).object
+        let conversation = try await transport.send(.get, Self.conversationPath(id), requestID: context.requestID).object
+        conversationTimes.remember(conversation)
+        return conversation
     }
 
     static func conversationPath(_ id: String) -> String { "/conversations/" + ResponsesTransport.segment(id) }

@@ -26,47 +26,85 @@ struct ResponsesTransport: Sendable {
         _ method: UpstreamMethod, _ path: String, query: [(String, String)] = [], body: JSONObject? = nil,
         requestID: String?, idempotencyKey: String? = nil
     ) async throws(UpstreamAPIError) -> UpstreamReply {
-        var url = configuration.baseURL + path
-        if !query.isEmpty {
-            url += "?" + query.map { Self.percentEncoded($0.0) + "=" + Self.percentEncoded($0.1) }.joined(separator: "&")
-        }
-        var headers: UpstreamHeaders = [
-            "Authorization": "Bearer \(configuration.apiKey)", "Content-Type": "application/json", "Accept": "application/json",
-        ]
-        if let organization = configuration.organization, !organization.isEmpty {
-            headers.add(name: "OpenAI-Organization", value: organization)
-        }
-        if let project = configuration.project, !project.isEmpty { headers.add(name: "OpenAI-Project", value: project) }
-        let request = UpstreamRequest(
-            method: method, url: url, headers: headers, body: body.map { JSONValue.object($0).serialized() } ?? [],
-            timeouts: configuration.timeouts, requestID: requestID, idempotencyKey: idempotencyKey,
-            retryPolicy: configuration.retryPolicy)
+        let request = makeRequest(
+            method, path, query: query, body: body, requestID: requestID, idempotencyKey: idempotencyKey, streaming: false)
         let response: UpstreamResponse
         do {
             response = try await http.execute(request)
         } catch {
             throw Self.translate(error)
         }
-        guard (200..<300).contains(response.status) else { throw Self.rejection(response) }
+        guard (200..<300).contains(response.status) else {
+            throw Self.rejection(status: response.status, body: response.body, headers: response.headers)
+        }
         guard let object = (try? JSONValue(parsing: response.body))?.objectValue else {
             throw Self.invalid("the upstream answered \(method) \(path) with something other than a JSON object", response.upstreamRequestID)
         }
         return UpstreamReply(object: object, headers: response.headers)
     }
 
+    /// Opens a call that answers with server-sent events; returns once the response head says
+    /// they begin. A non-2xx answer is read whole and thrown as its rejection.
+    func stream(
+        _ method: UpstreamMethod, _ path: String, query: [(String, String)] = [], body: JSONObject? = nil,
+        requestID: String?, idempotencyKey: String? = nil
+    ) async throws(UpstreamAPIError) -> UpstreamStreamingResponse {
+        let request = makeRequest(
+            method, path, query: query, body: body, requestID: requestID, idempotencyKey: idempotencyKey, streaming: true)
+        let response: UpstreamStreamingResponse
+        do {
+            response = try await http.stream(request)
+        } catch {
+            throw Self.translate(error)
+        }
+        guard (200..<300).contains(response.status) else {
+            let bytes: [UInt8]
+            do {
+                bytes = try await response.body.collect(upTo: configuration.maxStreamEventBytes)
+            } catch {
+                throw Self.translate(error)
+            }
+            throw Self.rejection(status: response.status, body: bytes, headers: response.headers)
+        }
+        return response
+    }
+
+    /// The request of one call: URL, standard headers, JSON body, timeouts and retry policy.
+    private func makeRequest(
+        _ method: UpstreamMethod, _ path: String, query: [(String, String)], body: JSONObject?, requestID: String?,
+        idempotencyKey: String?, streaming: Bool
+    ) -> UpstreamRequest {
+        var url = configuration.baseURL + path
+        if !query.isEmpty {
+            url += "?" + query.map { Self.percentEncoded($0.0) + "=" + Self.percentEncoded($0.1) }.joined(separator: "&")
+        }
+        var headers: UpstreamHeaders = [
+            "Authorization": "Bearer \(configuration.apiKey)", "Content-Type": "application/json",
+            "Accept": streaming ? "text/event-stream" : "application/json",
+        ]
+        if let organization = configuration.organization, !organization.isEmpty {
+            headers.add(name: "OpenAI-Organization", value: organization)
+        }
+        if let project = configuration.project, !project.isEmpty { headers.add(name: "OpenAI-Project", value: project) }
+        return UpstreamRequest(
+            method: method, url: url, headers: headers, body: body.map { JSONValue.object($0).serialized() } ?? [],
+            timeouts: streaming ? configuration.streamTimeouts : configuration.timeouts, requestID: requestID,
+            idempotencyKey: idempotencyKey, retryPolicy: configuration.retryPolicy)
+    }
+
     // MARK: Errors
 
     /// The error for a non-2xx response: the upstream's `{"error":{…}}` when the body has it.
     /// A conversation busy with another response (`conversation_locked`) is the run-active case.
-    static func rejection(_ response: UpstreamResponse) -> UpstreamAPIError {
-        let error = (try? JSONValue(parsing: response.body))?["error"]?.objectValue
+    static func rejection(status: Int, body: [UInt8], headers: UpstreamHeaders) -> UpstreamAPIError {
+        let error = (try? JSONValue(parsing: body))?["error"]?.objectValue
         let code = error?["code"]?.stringValue
         return UpstreamAPIError(
-            kind: .rejected, status: response.status, type: error?["type"]?.stringValue, code: code,
+            kind: .rejected, status: status, type: error?["type"]?.stringValue, code: code,
             param: error?["param"]?.stringValue,
-            message: error?["message"]?.stringValue ?? "The upstream answered HTTP \(response.status).",
-            retryAfter: response.headers.retryAfter, upstreamRequestID: response.upstreamRequestID,
-            isRunActive: response.status == 400 && code == "conversation_locked")
+            message: error?["message"]?.stringValue ?? "The upstream answered HTTP \(status).",
+            retryAfter: headers.retryAfter, upstreamRequestID: headers["x-request-id"],
+            isRunActive: status == 400 && code == "conversation_locked")
     }
 
     /// A transport failure in the dialect-neutral form.

@@ -10,6 +10,9 @@
 ///   id is the first response's; each later response carries a `threadgate_run` tag (the
 ///   first id, the previous id, the tokens so far) and the conversation's `threadgate_runs`
 ///   metadata points each recent run at its latest response. No gateway state is needed.
+/// - Runs stream: each round's response is created with `stream: true` and read by
+///   `ResponsesRunEventStream` as run events, resumed after its last `sequence_number` when the
+///   connection breaks.
 /// - Assistants are `ResponsesProfile`s from configuration (model, instructions, function
 ///   tools); creating, changing or deleting them is `unsupported`, as is listing runs.
 /// - Run steps are synthesized from the responses' output items.

@@ -32,6 +32,7 @@ public struct SimulateConfiguration: Sendable {
         public var faultRetryAfter: String?
         public var faultDropRate: String?
         public var faultStreamDropRate: String?
+        public var faultStreamCutAfter: String?
         public var faultStallMs: String?
         public var faultStallRate: String?
         public var seed: String?
@@ -99,6 +100,9 @@ public struct SimulateConfiguration: Sendable {
         }
         if let text = flags.faultDropRate { faults.dropRate = try rate(text, setting: "fault drop rate") }
         if let text = flags.faultStreamDropRate { faults.streamDropRate = try rate(text, setting: "fault stream drop rate") }
+        if let text = flags.faultStreamCutAfter {
+            faults.streamCutAfterEvents = try ServeConfiguration.integer(text, setting: "fault stream cut after", range: 0...1_000_000)
+        }
         if let text = flags.faultStallMs {
             faults.stallMillis = try ServeConfiguration.integer(text, setting: "fault stall ms", range: 0...600_000)
         }

@@ -125,8 +125,15 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .customLong("fault-drop-rate"), help: "Share (0–1) of responses cut mid-body (connection reset).")
     var faultDropRate: String?
 
-    @Option(name: .customLong("fault-stream-drop-rate"), help: "Share (0–1) of event streams cut after their first event.")
+    @Option(
+        name: .customLong("fault-stream-drop-rate"),
+        help: "Share (0–1) of event streams cut after their first event (resumed response streams too).")
     var faultStreamDropRate: String?
+
+    @Option(
+        name: .customLong("fault-stream-cut-after"),
+        help: "Cut every event stream after its Nth event (a resumed response stream gets N more; default 0: never).")
+    var faultStreamCutAfter: String?
 
     @Option(name: .customLong("fault-stall-ms"), help: "Pause after the head and part of the body.")
     var faultStallMs: String?
@@ -159,6 +166,7 @@ struct Simulate: AsyncParsableCommand {
         flags.faultRetryAfter = faultRetryAfter
         flags.faultDropRate = faultDropRate
         flags.faultStreamDropRate = faultStreamDropRate
+        flags.faultStreamCutAfter = faultStreamCutAfter
         flags.faultStallMs = faultStallMs
         flags.faultStallRate = faultStallRate
         flags.seed = seed

@@ -1,5 +1,6 @@
 import JSON
 import Testing
+import UpstreamHTTP
 @testable import AssistantsV2
 
 @Suite struct StreamEventDecodingTests {

@@ -1,4 +1,5 @@
 public import JSON
+public import UpstreamHTTP
 
 /// One event of a streamed run (notes §7), decoded.
 ///

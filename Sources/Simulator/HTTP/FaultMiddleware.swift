@@ -46,6 +46,13 @@ final class FaultInjector: Sendable {
         guard settings.streamDropRate > 0 else { return false }
         return random.withLock { $0.nextUnit() } < settings.streamDropRate
     }
+
+    /// After how many events this event stream is cut, and the fault's name; nil: never.
+    func streamCut() -> (events: Int, kind: String)? {
+        if dropsStream() { return (1, "stream_drop") }
+        if settings.streamCutAfterEvents > 0 { return (settings.streamCutAfterEvents, "stream_cut") }
+        return nil
+    }
 }
 
 /// Applies the fault plan around the rest of the chain: latency first, then an injected
@@ -57,7 +64,9 @@ struct FaultMiddleware: Middleware {
 
     func handle(_ request: RoutedRequest, next: RouteHandler) async throws -> HTTPResponse {
         let plan = try injector.plan(for: request.request)
-        if plan.isEmpty, injector.settings.streamDropRate == 0 { return try await next(request) }
+        if plan.isEmpty, injector.settings.streamDropRate == 0, injector.settings.streamCutAfterEvents == 0 {
+            return try await next(request)
+        }
         if plan.latencyMillis > 0 {
             stats.recordFault("latency")
             try await loop.sleep(for: .milliseconds(plan.latencyMillis))
@@ -67,9 +76,8 @@ struct FaultMiddleware: Middleware {
             throw Self.injectedError(status, retryAfter: plan.retryAfterSeconds ?? injector.settings.retryAfterSeconds)
         }
         var response = try await next(request)
-        if case .stream = response.body, !plan.drop, injector.dropsStream() {
-            stats.recordFault("stream_drop")
-            response.body = Self.dropping(response.body, loop: loop)
+        if case .stream = response.body, !plan.drop, let cut = injector.streamCut() {
+            response.body = Self.cutting(response.body, afterEvents: cut.events, loop: loop) { [stats] in stats.recordFault(cut.kind) }
         } else if plan.drop {
             stats.recordFault("drop")
             response.body = Self.dropping(response.body, loop: loop)
@@ -114,12 +122,30 @@ struct FaultMiddleware: Middleware {
             case .bytes(let bytes):
                 try await writer.write(Array(bytes.prefix(max(1, bytes.count / 2))))
             case .stream(let produce):
-                let cutting = CuttingWriter(inner: writer)
+                let cutting = CuttingWriter(inner: writer, events: 1)
                 do {
                     try await produce(cutting)
                 } catch is SimulatedDrop {}
             }
             // Give the client a moment to read the part it got before the reset.
+            try await loop.sleep(for: .milliseconds(10))
+            throw SimulatedDrop()
+        }
+    }
+
+    /// An event stream cut after its `events`-th event (and part of the next): the connection
+    /// is reset there. A stream that ends before that ends normally; `onCut` runs when it was cut.
+    static func cutting(
+        _ body: HTTPResponse.Body, afterEvents events: Int, loop: EventLoop, onCut: @escaping @Sendable () -> Void
+    ) -> HTTPResponse.Body {
+        guard case .stream(let produce) = body else { return body }
+        return .stream { writer in
+            let cutting = CuttingWriter(inner: writer, events: events)
+            do {
+                try await produce(cutting)
+            } catch is SimulatedDrop {}
+            guard cutting.didCut else { return }
+            onCut()
             try await loop.sleep(for: .milliseconds(10))
             throw SimulatedDrop()
         }
@@ -146,20 +172,47 @@ struct FaultMiddleware: Middleware {
 /// The failure that ends a dropped body.
 struct SimulatedDrop: Error {}
 
-/// Passes the first write whole and half of the second, then fails.
+/// Passes the body through the end of its `events`-th server-sent event (a blank line ends
+/// one) and half of the next, then fails.
 final class CuttingWriter: HTTPBodyWriter, @unchecked Sendable {  // used by the one task writing the body
     private let inner: any HTTPBodyWriter
-    private var writes = 0
+    /// Events still to pass whole.
+    private var remaining: Int
+    private var lastByte: UInt8 = 0
+    /// Whether the body was cut (it may end before its `events`-th event).
+    private(set) var didCut = false
 
-    init(inner: any HTTPBodyWriter) { self.inner = inner }
+    init(inner: any HTTPBodyWriter, events: Int) {
+        self.inner = inner
+        remaining = max(1, events)
+    }
 
     func write(_ bytes: [UInt8]) async throws {
-        writes += 1
-        if writes == 1 {
-            try await inner.write(bytes)
-            return
+        guard remaining > 0 else { try await cut(bytes, passing: 0) }
+        var previous = lastByte
+        for (index, byte) in bytes.enumerated() {
+            defer { previous = byte }
+            guard byte == 0x0A, previous == 0x0A else { continue }
+            remaining -= 1
+            if remaining == 0, index + 1 < bytes.count { try await cut(bytes, passing: index + 1) }
         }
-        try await inner.write(Array(bytes.prefix(max(1, bytes.count / 2))))
+        lastByte = previous
+        try await inner.write(bytes)
+    }
+
+    /// Writes the first `count` bytes and half of the event after them, then fails.
+    private func cut(_ bytes: [UInt8], passing count: Int) async throws -> Never {
+        didCut = true
+        var nextEnd = bytes.count
+        var index = count + 1
+        while index < bytes.count {
+            if bytes[index] == 0x0A, bytes[index - 1] == 0x0A {
+                nextEnd = index + 1
+                break
+            }
+            index += 1
+        }
+        try await inner.write(Array(bytes.prefix(count + max(1, (nextEnd - count) / 2))))
         throw SimulatedDrop()
     }
 }

@@ -14,14 +14,20 @@ public struct FaultSettings: Sendable, Hashable {
     public var stallMillis: Int = 0
     /// Share of responses that stall when `stallMillis > 0`.
     public var stallRate: Double = 1
-    /// Share of event streams (streamed runs) cut after their first event — a stream that
-    /// breaks once the run exists.
+    /// Share of event streams (streamed runs and responses, resumed response streams too) cut
+    /// after their first event — a stream that breaks once the run exists, and whose resumes
+    /// break too.
     public var streamDropRate: Double = 0
+    /// Cut every event stream after its `n`-th event (0: never); a resumed response stream
+    /// is a new stream, so a client that resumes from the last sequence number it saw gets
+    /// `n` more events each time. For testing resumption.
+    public var streamCutAfterEvents: Int = 0
 
     public init() {}
 
     public var isQuiet: Bool {
         latencyMillis == 0 && errorRate == 0 && rateLimitRate == 0 && dropRate == 0 && stallMillis == 0 && streamDropRate == 0
+            && streamCutAfterEvents == 0
     }
 }
 

@@ -37,6 +37,12 @@ public final class SimulatorStats: Sendable {
     /// How many finished requests got `status`.
     public func requests(withStatus status: Int) -> Int { counts.withLock { $0.byStatus[status] ?? 0 } }
 
+    /// How many finished requests went to `route` (such as `GET /v1/responses/{response_id}`), any status.
+    public func requests(route: String) -> Int { counts.withLock { $0.byRoute[route]?.values.reduce(0, +) ?? 0 } }
+
+    /// How many faults of `kind` (`stream_drop`, `stream_cut`, …) were injected.
+    public func faults(_ kind: String) -> Int { counts.withLock { $0.faults[kind] ?? 0 } }
+
     var json: JSONValue {
         counts.withLock { counts in
             func statusObject(_ statuses: [Int: Int]) -> JSONValue {

@@ -56,6 +56,21 @@ struct Harness: Sendable {
         }
     }
 
+    /// Every event of `stream` until it ends.
+    func drain(_ stream: any RunEventStream) async throws(UpstreamAPIError) -> [RunStreamEvent] {
+        var events: [RunStreamEvent] = []
+        while let event = try await stream.next() { events.append(event) }
+        return events
+    }
+
+    /// Finished requests to `route` (such as `GET /v1/responses/{response_id}`), once the
+    /// count has settled (a stream's request finishes after its last event was read).
+    func requests(_ route: String, settlingAt expected: Int) async -> Int {
+        _ = await eventually(timeout: .seconds(2)) { server.stats.requests(route: route) >= expected }
+        try? await Task.sleep(for: .milliseconds(50))
+        return server.stats.requests(route: route)
+    }
+
     /// The texts of every message of the thread, oldest first.
     func texts(_ threadID: String, runID: String? = nil) async throws -> [String] {
         let page = try await dialect.listMessages(
@@ -75,7 +90,8 @@ let fastTiming = RunTiming(queuedMillis: 10, workMillis: 40, cancelMillis: 10)
 /// Starts a simulator on port 0 and the dialect, runs `body`, then shuts everything down and
 /// checks that no transfer, connection or loop handle was left behind.
 func withResponses(
-    timing: RunTiming = fastTiming, sourceLocation: SourceLocation = #_sourceLocation, _ body: (Harness) async throws -> Void
+    timing: RunTiming = fastTiming, faults: FaultSettings = FaultSettings(), sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (Harness) async throws -> Void
 ) async throws {
     let serverLoop = try EventLoop.start(name: "responses-sim")
     let clientLoop = try EventLoop.start(name: "responses-client")
@@ -83,6 +99,7 @@ func withResponses(
     configuration.port = 0
     configuration.timing = timing
     configuration.seed = 9876
+    configuration.faults = faults
     let server: SimulatorServer
     do {
         server = try await SimulatorServer.start(configuration, loops: [serverLoop])

@@ -1,5 +1,5 @@
-import AssistantsV2
 import Testing
+import UpstreamHTTP
 
 @Suite struct ServerSentEventParserTests {
     /// Feeds `text` in the given pieces and returns every event plus whether one was left partial.
