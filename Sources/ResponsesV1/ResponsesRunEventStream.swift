@@ -188,6 +188,11 @@ final class ResponsesRunEventStream: RunEventStream, @unchecked Sendable {  // o
                 return .event(parsed[nextParsed - 1])
             }
             guard source != nil else { return .broken(ResponsesTransport.invalid("the stream is not connected")) }
+            // Delivered events are not kept while waiting for more: a stream may wait minutes.
+            if !parsed.isEmpty {
+                parsed = []
+                nextParsed = 0
+            }
             let chunk: [UInt8]?
             do {
                 chunk = try await source!.next()
