@@ -125,6 +125,20 @@ def test_stream_events(rclient):
     assert events[-1].response.output_text == deltas
 
 
+def test_stream_resumes_after_a_sequence_number(rclient):
+    # A background response's events can be read again from any point (how threadgate resumes
+    # a broken stream): `retrieve(..., stream=True, starting_after=N)` replays N+1 onwards.
+    stream = rclient.responses.create(model="gpt-4o", input="resume me", stream=True, background=True)
+    events = list(stream)
+    response_id = events[0].response.id
+    assert events[-1].type == "response.completed"
+    cut = len(events) // 2
+    resumed = list(rclient.responses.retrieve(response_id, stream=True, starting_after=events[cut].sequence_number))
+    assert [event.sequence_number for event in resumed] == [event.sequence_number for event in events[cut + 1:]]
+    assert [event.type for event in resumed] == [event.type for event in events[cut + 1:]]
+    assert resumed[-1].response.output_text == "Echo: resume me"
+
+
 def test_function_call_round_trip(rclient):
     conversation = rclient.conversations.create()
     first = rclient.responses.create(
