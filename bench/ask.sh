@@ -2,7 +2,7 @@
 # Ask-and-wait: upstream requests per ask, latency after the run completes, and how many
 # waiting asks one gateway process holds.
 #
-#   bench/ask.sh                                     # about 7 minutes after the release build
+#   bench/ask.sh                                     # about 9 minutes after the release build
 #   ASKS=20 CONC_LEVELS=2000 CONC_MODES=stream bench/ask.sh
 #   PHASES=3 CONC_LEVELS="1000 10000" bench/ask.sh   # the concurrency phase alone
 #
