@@ -28,7 +28,4 @@ final class StreamBudget: Sendable {
         open.withLock { $0 -= 1 }
         AskMetrics.streaming.decrement()
     }
-
-    /// Streams open now.
-    var inUse: Int { open.withLock { $0 } }
 }

@@ -21,9 +21,7 @@ public struct UpstreamAPIError: Error, Sendable, CustomStringConvertible {
         public var description: String { name }
     }
 
-    /// The fields live in one copy-on-write box: thrown values are copied into every async
-    /// frame that may receive them, and a pointer-sized error keeps those frames small.
-    private final class Storage: @unchecked Sendable {  // mutated only while uniquely referenced
+    private struct Fields {
         var kind: Kind
         var status: Int?
         var type: String?
@@ -34,85 +32,74 @@ public struct UpstreamAPIError: Error, Sendable, CustomStringConvertible {
         var upstreamRequestID: String?
         var isRunActive: Bool
         var activeRunID: String?
-
-        init(
-            kind: Kind, status: Int?, type: String?, code: String?, param: String?, message: String, retryAfter: Duration?,
-            upstreamRequestID: String?, isRunActive: Bool, activeRunID: String?
-        ) {
-            self.kind = kind
-            self.status = status
-            self.type = type
-            self.code = code
-            self.param = param
-            self.message = message
-            self.retryAfter = retryAfter
-            self.upstreamRequestID = upstreamRequestID
-            self.isRunActive = isRunActive
-            self.activeRunID = activeRunID
-        }
-
-        func copy() -> Storage {
-            Storage(
-                kind: kind, status: status, type: type, code: code, param: param, message: message, retryAfter: retryAfter,
-                upstreamRequestID: upstreamRequestID, isRunActive: isRunActive, activeRunID: activeRunID)
-        }
     }
 
-    private var storage: Storage
+    /// The fields live in one copy-on-write box: thrown values are copied into every async
+    /// frame that may receive them, and a pointer-sized error keeps those frames small.
+    private final class Box: @unchecked Sendable {  // mutated only while uniquely referenced
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
 
-    private var writableStorage: Storage {
-        mutating get {
-            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-            return storage
+    private var box: Box
+
+    private var fields: Fields {
+        get { box.fields }
+        set {
+            if isKnownUniquelyReferenced(&box) {
+                box.fields = newValue
+            } else {
+                box = Box(newValue)
+            }
         }
     }
 
     public var kind: Kind {
-        get { storage.kind }
-        set { writableStorage.kind = newValue }
+        get { fields.kind }
+        set { fields.kind = newValue }
     }
     /// The upstream's HTTP status for `rejected`.
     public var status: Int? {
-        get { storage.status }
-        set { writableStorage.status = newValue }
+        get { fields.status }
+        set { fields.status = newValue }
     }
     public var type: String? {
-        get { storage.type }
-        set { writableStorage.type = newValue }
+        get { fields.type }
+        set { fields.type = newValue }
     }
     public var code: String? {
-        get { storage.code }
-        set { writableStorage.code = newValue }
+        get { fields.code }
+        set { fields.code = newValue }
     }
     public var param: String? {
-        get { storage.param }
-        set { writableStorage.param = newValue }
+        get { fields.param }
+        set { fields.param = newValue }
     }
     /// The upstream's message (`rejected`), or what failed. Not meant for clients as is:
     /// transport messages name hosts.
     public var message: String {
-        get { storage.message }
-        set { writableStorage.message = newValue }
+        get { fields.message }
+        set { fields.message = newValue }
     }
     /// From `Retry-After` / `retry-after-ms` on a 429 or 503.
     public var retryAfter: Duration? {
-        get { storage.retryAfter }
-        set { writableStorage.retryAfter = newValue }
+        get { fields.retryAfter }
+        set { fields.retryAfter = newValue }
     }
     /// The upstream's `x-request-id`, for logs.
     public var upstreamRequestID: String? {
-        get { storage.upstreamRequestID }
-        set { writableStorage.upstreamRequestID = newValue }
+        get { fields.upstreamRequestID }
+        set { fields.upstreamRequestID = newValue }
     }
     /// The upstream refused because a run of the thread is still active.
     public var isRunActive: Bool {
-        get { storage.isRunActive }
-        set { writableStorage.isRunActive = newValue }
+        get { fields.isRunActive }
+        set { fields.isRunActive = newValue }
     }
     /// For a run-active rejection: the run holding the thread, when the upstream named it.
     public var activeRunID: String? {
-        get { storage.activeRunID }
-        set { writableStorage.activeRunID = newValue }
+        get { fields.activeRunID }
+        set { fields.activeRunID = newValue }
     }
 
     public init(
@@ -120,9 +107,9 @@ public struct UpstreamAPIError: Error, Sendable, CustomStringConvertible {
         retryAfter: Duration? = nil, upstreamRequestID: String? = nil, isRunActive: Bool = false,
         activeRunID: String? = nil
     ) {
-        storage = Storage(
+        box = Box(Fields(
             kind: kind, status: status, type: type, code: code, param: param, message: message, retryAfter: retryAfter,
-            upstreamRequestID: upstreamRequestID, isRunActive: isRunActive || activeRunID != nil, activeRunID: activeRunID)
+            upstreamRequestID: upstreamRequestID, isRunActive: isRunActive || activeRunID != nil, activeRunID: activeRunID))
     }
 
     /// The upstream does not know the id (or no longer does).

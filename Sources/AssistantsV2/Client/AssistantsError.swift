@@ -23,9 +23,7 @@ public struct AssistantsError: Error, Sendable, CustomStringConvertible, CustomD
         public var description: String { name }
     }
 
-    /// The fields live in one shared box: thrown values are copied into every async frame
-    /// that may receive them, and a pointer-sized error keeps those frames small.
-    private final class Storage: Sendable {
+    private struct Fields {
         let kind: Kind
         let status: Int?
         let type: String?
@@ -37,57 +35,47 @@ public struct AssistantsError: Error, Sendable, CustomStringConvertible, CustomD
         let upstreamRequestID: String?
         let attempts: Int
         let target: String
-
-        init(
-            kind: Kind, status: Int?, type: String?, code: String?, param: String?, message: String,
-            transport: UpstreamHTTPError?, retryAfter: Duration?, upstreamRequestID: String?, attempts: Int, target: String
-        ) {
-            self.kind = kind
-            self.status = status
-            self.type = type
-            self.code = code
-            self.param = param
-            self.message = message
-            self.transport = transport
-            self.retryAfter = retryAfter
-            self.upstreamRequestID = upstreamRequestID
-            self.attempts = attempts
-            self.target = target
-        }
     }
 
-    private let storage: Storage
+    /// The fields live in one shared box: thrown values are copied into every async frame
+    /// that may receive them, and a pointer-sized error keeps those frames small.
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
 
-    public var kind: Kind { storage.kind }
+    private let box: Box
+
+    public var kind: Kind { box.fields.kind }
     /// The HTTP status for `.api` errors; nil otherwise.
-    public var status: Int? { storage.status }
+    public var status: Int? { box.fields.status }
     /// The upstream's `error.type`, such as `invalid_request_error`.
-    public var type: String? { storage.type }
+    public var type: String? { box.fields.type }
     /// The upstream's `error.code`, such as `invalid_api_key`; often nil.
-    public var code: String? { storage.code }
+    public var code: String? { box.fields.code }
     /// The upstream's `error.param`, naming the offending parameter.
-    public var param: String? { storage.param }
+    public var param: String? { box.fields.param }
     /// The upstream's `error.message` (may echo ids or a masked key): for logs, not for users.
-    public var message: String { storage.message }
+    public var message: String { box.fields.message }
     /// The HTTP client's failure for `.transport` errors.
-    public var transport: UpstreamHTTPError? { storage.transport }
+    public var transport: UpstreamHTTPError? { box.fields.transport }
     /// The pause the upstream asked for (`retry-after-ms` or `Retry-After`).
-    public var retryAfter: Duration? { storage.retryAfter }
+    public var retryAfter: Duration? { box.fields.retryAfter }
     /// The upstream's `x-request-id`.
-    public var upstreamRequestID: String? { storage.upstreamRequestID }
+    public var upstreamRequestID: String? { box.fields.upstreamRequestID }
     /// Upstream requests sent for the call, counting the first.
-    public var attempts: Int { storage.attempts }
+    public var attempts: Int { box.fields.attempts }
     /// Method and path of the call, without query, for logs.
-    public var target: String { storage.target }
+    public var target: String { box.fields.target }
 
     init(
         kind: Kind, status: Int? = nil, type: String? = nil, code: String? = nil, param: String? = nil,
         message: String, transport: UpstreamHTTPError? = nil, retryAfter: Duration? = nil,
         upstreamRequestID: String? = nil, attempts: Int = 1, target: String = ""
     ) {
-        storage = Storage(
+        box = Box(Fields(
             kind: kind, status: status, type: type, code: code, param: param, message: message, transport: transport,
-            retryAfter: retryAfter, upstreamRequestID: upstreamRequestID, attempts: attempts, target: target)
+            retryAfter: retryAfter, upstreamRequestID: upstreamRequestID, attempts: attempts, target: target))
     }
 
     /// Wraps a failure of the HTTP client.
