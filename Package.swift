@@ -168,6 +168,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "EventLoop", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPRoutingTests", dependencies: ["HTTPRouting", "HTTP1", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "ThreadgateAppTests",

@@ -234,6 +234,32 @@ else
     skip_step deploy "scripts/check-deploy.sh missing or not executable"
 fi
 
+# What each failed step said, just above the summary: a CI runner that keeps only the tail of
+# the output still shows why a step failed (the logs stay behind on the runner's machine).
+print_failure_excerpt() {
+    local name=$1 log="$log_dir/$1.log"
+    [ -f "$log" ] || return 0
+    echo
+    echo "==> [$name] failed; from ${log#"$repo_root"/}:"
+    # Sanitizer reports, fatal errors, failed tests and compiler errors, first ones first.
+    grep -n -m 40 -E 'WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|SUMMARY: [A-Za-z]+Sanitizer|Fatal error|error:|failed|FAIL|not ok|Test Case .* failed|✘' "$log" \
+        | cut -c1-300 | sed 's/^/    /' || true
+    # The first sanitizer report whole: its stacks name the race or the bad access.
+    local first
+    first=$(grep -n -m 1 -E 'WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer' "$log" | cut -d: -f1 || true)
+    if [ -n "$first" ]; then
+        echo "    … the first sanitizer report:"
+        sed -n "${first},$((first + 60))p" "$log" | cut -c1-300 | sed 's/^/    /'
+    fi
+    echo "    … last lines:"
+    tail -n 25 "$log" | cut -c1-300 | sed 's/^/    /'
+}
+for i in "${!step_names[@]}"; do
+    if [ "${step_status[$i]}" = FAIL ]; then
+        print_failure_excerpt "${step_names[$i]}"
+    fi
+done
+
 # Summary table.
 passed=0
 failed=0

@@ -1,11 +1,17 @@
 /// Bridges one callback-driven loop operation into `async`: the operation starts on the loop
 /// thread, completes exactly once, and is cancelled on the loop thread when the task is.
-public final class LoopCompletion<Value: Sendable>: @unchecked Sendable {  // fields touched only on `loop`'s thread
+///
+/// The outcome goes to the awaiting task through a pthread mutex, not through the
+/// continuation: the concurrency runtime is not instrumented, and on the path where the loop
+/// resumes before the task has suspended ThreadSanitizer saw no ordering between the loop
+/// thread's writes (an object built there) and the task's reads of them, and reported a race.
+public final class LoopCompletion<Value: Sendable>: @unchecked Sendable {  // fields other than `outcome` touched only on `loop`'s thread
     public let loop: EventLoop
-    private var continuation: UnsafeContinuation<Value, any Error>?
+    private var continuation: UnsafeContinuation<Void, Never>?
     private var cancelAction: (() -> Void)?
     private var cancelled = false
     private var started = false
+    private let outcome = LockedValue<Result<Value, any Error>?>(nil)
 
     init(loop: EventLoop) { self.loop = loop }
 
@@ -13,21 +19,24 @@ public final class LoopCompletion<Value: Sendable>: @unchecked Sendable {  // fi
     public var isFinished: Bool { continuation == nil && started }
 
     /// Finishes with a value; later calls are ignored.
-    public func succeed(_ value: Value) {
-        loop.assertInLoop()
-        guard let continuation else { return }
-        self.continuation = nil
-        cancelAction = nil
-        continuation.resume(returning: value)
-    }
+    public func succeed(_ value: Value) { finish(.success(value)) }
 
     /// Finishes with an error; later calls are ignored.
-    public func fail(_ error: any Error) {
+    public func fail(_ error: any Error) { finish(.failure(error)) }
+
+    private func finish(_ result: Result<Value, any Error>) {
         loop.assertInLoop()
         guard let continuation else { return }
         self.continuation = nil
         cancelAction = nil
-        continuation.resume(throwing: error)
+        outcome.withLock { $0 = result }
+        continuation.resume()
+    }
+
+    /// The outcome, read under the mutex its writer released (after the continuation resumed).
+    fileprivate func takeOutcome() throws -> Value {
+        guard let result = outcome.withLock({ $0 }) else { throw CancellationError() }
+        return try result.get()
     }
 
     /// Sets what to undo when the task is cancelled before completion. Runs on the loop thread,
@@ -36,7 +45,7 @@ public final class LoopCompletion<Value: Sendable>: @unchecked Sendable {  // fi
         cancelAction = action
     }
 
-    fileprivate func begin(_ continuation: UnsafeContinuation<Value, any Error>, _ start: (LoopCompletion<Value>) -> Void) {
+    fileprivate func begin(_ continuation: UnsafeContinuation<Void, Never>, _ start: (LoopCompletion<Value>) -> Void) {
         started = true
         self.continuation = continuation
         if cancelled {
@@ -64,13 +73,14 @@ public func withLoopCallback<Value: Sendable>(
 ) async throws -> Value {
     let completion = LoopCompletion<Value>(loop: loop)
     let transfer = UnsafeTransfer(start)
-    return try await withTaskCancellationHandler {
-        try await withUnsafeThrowingContinuation { continuation in
+    await withTaskCancellationHandler {
+        await withUnsafeContinuation { continuation in
             loop.executeSoonOrNow { completion.begin(continuation, transfer.value) }
         }
     } onCancel: {
         loop.executeSoonOrNow { completion.cancel() }
     }
+    return try completion.takeOutcome()
 }
 
 /// Moves a non-Sendable value across an isolation boundary when the caller guarantees

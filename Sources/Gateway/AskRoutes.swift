@@ -21,9 +21,14 @@ extension Gateway {
             try await self.forRunsBeforeMigration(request, runID: request.parameters["run_id"], answer: .gone) {
                 let thread = try await self.ownedThread(request)
                 let runID = try request.requireParameter("run_id")
-                let wait = try AskRequest.wait(query: request, settings: self.configuration.ask)
-                let outcome = try await self.follow(thread, .existing(runID: runID), holder: nil, wait: wait, request)
-                return try self.askResponse(thread, outcome)
+                let deadline = ContinuousClock.now + (try AskRequest.wait(query: request, settings: self.configuration.ask))
+                return .later {
+                    // The run is looked up in the wait: a run from before a migration is found there.
+                    try await self.forRunsBeforeMigration(request, runID: runID, answer: .gone) {
+                        let outcome = try await self.follow(thread, .existing(runID: runID), holder: nil, until: deadline, request)
+                        return try self.askResponse(thread, outcome)
+                    }
+                }
             }
         }
     }
@@ -50,25 +55,31 @@ extension Gateway {
     func submitAndWait(_ request: RoutedRequest, body: JSONObject) async throws -> HTTPResponse {
         let thread = try await ownedThread(request)
         let runID = try request.requireParameter("run_id")
-        let wait = try AskRequest.wait(query: request, settings: configuration.ask)
+        let deadline = ContinuousClock.now + (try AskRequest.wait(query: request, settings: configuration.ask))
         var body = body
         body["stream"] = nil
-        let outcome = try await follow(thread, .submit(runID: runID, body), holder: runID, wait: wait, request)
-        return try askResponse(thread, outcome)
+        return .later { [body] in
+            try await self.forRunsBeforeMigration(request, runID: runID, answer: .gone) {
+                let outcome = try await self.follow(thread, .submit(runID: runID, body), holder: runID, until: deadline, request)
+                return try self.askResponse(thread, outcome)
+            }
+        }
     }
 
     /// Takes the thread's turn, starts the run and waits (or streams events) within the budget.
+    /// The wait is a later response (or an event stream): it runs once this handler's frames,
+    /// and the memory its task's deepest calls took, are gone.
     func answer(_ ask: AskRequest, thread: ThreadRecord, _ request: RoutedRequest) async throws -> HTTPResponse {
-        AskMetrics.waiting.increment()
-        defer { AskMetrics.waiting.decrement() }
         let (body, deadline, marker) = try await startTurn(ask, thread: thread, request)
         if ask.stream {
             return eventStream(thread) { emit in
                 try await self.follow(thread, .create(body), holder: marker, until: deadline, request, onEvent: emit)
             }
         }
-        let outcome = try await follow(thread, .create(body), holder: marker, until: deadline, request)
-        return try askResponse(thread, outcome)
+        return .later {
+            let outcome = try await self.follow(thread, .create(body), holder: marker, until: deadline, request)
+            return try self.askResponse(thread, outcome)
+        }
     }
 
     /// The run request, the ask's deadline and the turn's claim marker, once the turn is taken.
@@ -85,71 +96,31 @@ extension Gateway {
         }
     }
 
-    func follow(
-        _ thread: ThreadRecord, _ start: RunFollower.Start, holder: String?, wait: Duration, _ request: RoutedRequest
-    ) async throws -> RunFollower.Outcome {
-        try await follow(thread, start, holder: holder, until: ContinuousClock.now + wait, request)
-    }
-
     /// Follows a run of `thread`, keeping the turn bookkeeping: the claim `holder` becomes
     /// the run id as soon as it is known, the run is recorded, and an ended run frees the thread.
+    /// The wait's own frame holds little: what the bookkeeping needs is in a ``RunBookkeeping``.
     func follow(
         _ thread: ThreadRecord, _ start: RunFollower.Start, holder: String?, until deadline: ContinuousClock.Instant,
         _ request: RoutedRequest, onEvent: (@Sendable (RunStreamEvent) async -> Void)? = nil
     ) async throws -> RunFollower.Outcome {
-        let dialect = try dialects.dialect(thread.dialect)
-        let follower = RunFollower(
-            dialect: dialect, upstreamThreadID: thread.upstreamThreadID, settings: configuration.ask, drain: drain,
-            streams: streams, context: context(request))
-        let sighting = FirstSighting()
-        let idempotencyKey = request.headers["idempotency-key"]
-        let record: @Sendable (UpstreamRun) async throws -> Void = { run in
-            guard sighting.isFirst(run.id) else { return }
-            if let holder, ThreadTurns.isMarker(holder) {
-                try await self.turns.replace(thread.id, current: holder, next: run.id, lease: self.configuration.ask.runLease)
-            }
-            if case .create = start { try await self.runs.record(run, threadID: thread.id, idempotencyKey: idempotencyKey) }
-        }
+        let bookkeeping = try RunBookkeeping(self, thread, start, holder: holder, request)
+        AskMetrics.waiting.increment()
+        defer { AskMetrics.waiting.decrement() }
         let result: Result<RunFollower.Outcome, any Error>
         do {
-            result = .success(try await follower.follow(start, until: deadline) { event in
-                if case .run(let run) = event { try? await record(run) }
+            result = .success(try await bookkeeping.follower.follow(start, until: deadline) { event in
+                if case .run(let run) = event { try? await bookkeeping.record(run) }
                 await onEvent?(event)
             })
         } catch {
             result = .failure(error)
         }
-        return try await concluded(result, thread, start, holder: holder, sighting: sighting, record: record)
-    }
-
-    /// The bookkeeping after a wait; out of line so that the waiting frame stays small.
-    @inline(never)
-    private func concluded(
-        _ result: Result<RunFollower.Outcome, any Error>, _ thread: ThreadRecord, _ start: RunFollower.Start,
-        holder: String?, sighting: FirstSighting, record: @Sendable (UpstreamRun) async throws -> Void
-    ) async throws -> RunFollower.Outcome {
-        let outcome: RunFollower.Outcome
-        switch result {
-        case .success(let value):
-            outcome = value
-        case .failure(let error):
-            if let holder, ThreadTurns.isMarker(holder), !sighting.any { try? await turns.release(thread.id, holder: holder) }
-            AskMetrics.outcome("error")
-            if let error = error as? UpstreamAPIError {
-                if error.isRunActive { throw Self.threadBusy(thread, activeRunID: error.activeRunID) }
-                throw error.apiError(replacing: [(thread.upstreamThreadID, thread.id)])
-            }
-            throw error
-        }
-        try await record(outcome.run)
-        _ = try present(outcome.run.object, of: thread, kind: "run")  // 404 for a run of another thread
-        let isNewRun = if case .create = start { true } else { false }
-        try await observed(outcome.run, of: thread, touchingActivity: isNewRun)
-        AskMetrics.finished(outcome)
-        return outcome
+        return try await bookkeeping.concluded(result)
     }
 
     /// The ask's answer: 200 when the run settled, else 202 with where to poll or wait again.
+    /// Out of line: its temporaries stay out of the waiting frames that call it.
+    @inline(never)
     func askResponse(_ thread: ThreadRecord, _ outcome: RunFollower.Outcome) throws -> HTTPResponse {
         let body = try askBody(thread, outcome)
         if outcome.ending == .settled { return .json(.object(body)) }
@@ -241,6 +212,64 @@ extension Gateway {
 
     static func frame(_ name: String, _ data: JSONValue) -> [UInt8] {
         Array("event: \(name)\ndata: ".utf8) + data.serialized() + Array("\n\n".utf8)
+    }
+}
+
+/// What following one run needs besides the wait: the follower, and the turn and run records
+/// kept as the run is first seen and when the wait ends.
+final class RunBookkeeping: Sendable {
+    let follower: RunFollower
+    private let gateway: Gateway
+    private let thread: ThreadRecord
+    private let start: RunFollower.Start
+    private let holder: String?
+    private let idempotencyKey: String?
+    private let sighting = FirstSighting()
+
+    @inline(never)  // its temporaries stay out of the waiting frame that makes it
+    init(_ gateway: Gateway, _ thread: ThreadRecord, _ start: RunFollower.Start, holder: String?, _ request: RoutedRequest) throws {
+        self.gateway = gateway
+        self.thread = thread
+        self.start = start
+        self.holder = holder
+        idempotencyKey = request.headers["idempotency-key"]
+        follower = RunFollower(
+            dialect: try gateway.dialects.dialect(thread.dialect), upstreamThreadID: thread.upstreamThreadID,
+            settings: gateway.configuration.ask, drain: gateway.drain, alarms: gateway.alarms, streams: gateway.streams,
+            context: gateway.context(request))
+    }
+
+    /// Once per run: the claim marker becomes the run id, and a new run is recorded.
+    func record(_ run: UpstreamRun) async throws {
+        guard sighting.isFirst(run.id) else { return }
+        if let holder, ThreadTurns.isMarker(holder) {
+            try await gateway.turns.replace(thread.id, current: holder, next: run.id, lease: gateway.configuration.ask.runLease)
+        }
+        if case .create = start { try await gateway.runs.record(run, threadID: thread.id, idempotencyKey: idempotencyKey) }
+    }
+
+    /// The bookkeeping after a wait: a failed start frees the turn; a run seen is recorded and
+    /// observed (an ended one frees the thread).
+    func concluded(_ result: Result<RunFollower.Outcome, any Error>) async throws -> RunFollower.Outcome {
+        let outcome: RunFollower.Outcome
+        switch result {
+        case .success(let value):
+            outcome = value
+        case .failure(let error):
+            if let holder, ThreadTurns.isMarker(holder), !sighting.any { try? await gateway.turns.release(thread.id, holder: holder) }
+            AskMetrics.outcome("error")
+            if let error = error as? UpstreamAPIError {
+                if error.isRunActive { throw Gateway.threadBusy(thread, activeRunID: error.activeRunID) }
+                throw error.apiError(replacing: [(thread.upstreamThreadID, thread.id)])
+            }
+            throw error
+        }
+        try await record(outcome.run)
+        _ = try gateway.present(outcome.run.object, of: thread, kind: "run")  // 404 for a run of another thread
+        let isNewRun = if case .create = start { true } else { false }
+        try await gateway.observed(outcome.run, of: thread, touchingActivity: isNewRun)
+        AskMetrics.finished(outcome)
+        return outcome
     }
 }
 

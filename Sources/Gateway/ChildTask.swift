@@ -5,6 +5,10 @@
 /// one-off deep steps (upstream calls, database writes before the wait) run in a child task
 /// whose memory goes back when the step ends. The child inherits priority, task-locals,
 /// cancellation and the executor preference (the request's loop).
+///
+/// Never inlined: an `async let` keeps several hundred bytes in its function's frame, and a
+/// caller that waits for minutes must not carry that for each step it ran this way.
+@inline(never)
 func inChildTask<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
     async let value = body()
     return try await value

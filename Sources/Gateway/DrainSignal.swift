@@ -3,44 +3,42 @@ import EventLoop
 /// Tells waiting asks that the server is shutting down, so each answers 202 (with its run
 /// id) instead of being cut off.
 final class DrainSignal: Sendable {
+    /// A registered action, for ``remove(_:)``.
+    struct Registration: Sendable, Hashable {
+        fileprivate let id: Int
+    }
+
     private struct State {
         var draining = false
         var nextID = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var actions: [Int: @Sendable () -> Void] = [:]
     }
 
     private let state = LockedValue(State())
 
     var isDraining: Bool { state.withLock { $0.draining } }
 
-    /// Wakes every waiter now and every later one at once.
+    /// Runs every registered action now (and makes later registrations fail).
     func begin() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let actions = state.withLock { state -> [@Sendable () -> Void] in
             state.draining = true
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            defer { state.actions.removeAll() }
+            return Array(state.actions.values)
         }
-        for waiter in waiters { waiter.resume() }
+        for action in actions { action() }
     }
 
-    /// Returns when draining begins, or when the calling task is cancelled.
-    func wait() async {
-        let id = state.withLock { state -> Int in
+    /// Runs `action` when draining begins; nil (and `action` not kept) when it has begun already.
+    func onBegin(_ action: @escaping @Sendable () -> Void) -> Registration? {
+        state.withLock { state in
+            guard !state.draining else { return nil }
             state.nextID += 1
-            return state.nextID
+            state.actions[state.nextID] = action
+            return Registration(id: state.nextID)
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.draining || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume()
-        }
+    }
+
+    func remove(_ registration: Registration) {
+        _ = state.withLock { $0.actions.removeValue(forKey: registration.id) }
     }
 }

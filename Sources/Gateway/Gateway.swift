@@ -48,6 +48,8 @@ public final class Gateway: Sendable {
     /// Moves Assistants threads to Responses conversations (`POST /admin/v1/threads/{id}/migrate`).
     let migrator: ThreadMigrator
     let drain = DrainSignal()
+    /// The deadlines of waits (one sleeping task for all of them).
+    let alarms = AlarmClock()
     /// Upstream streams asks may hold at once (`AskSettings.maxStreams`).
     let streams: StreamBudget
 

@@ -68,14 +68,14 @@ struct IdempotencyMiddleware: Middleware {
         do {
             response = try await next(request)
         } catch {
-            let apiError = (error as? APIErrorConvertible)?.apiError
-            if let apiError, Self.isStored(apiError.status.rawValue), !Task.isCancelled {
-                await record { try await $0.complete(subject: subject, key: key, status: apiError.status.rawValue, body: apiError.body.serialized()) }
-            } else {
-                await record { try await $0.abandon(subject: subject, key: key) }
-            }
+            await settleKey(subject: subject, key: key, after: error)
             throw error
         }
+        return await settleKey(subject: subject, key: key, for: response)
+    }
+
+    /// Stores `response` under the key, or releases the key; a later response is stored once it is known.
+    private func settleKey(subject: String, key: String, for response: HTTPResponse) async -> HTTPResponse {
         switch response.body {
         case .bytes(let body) where Self.isStored(response.status.rawValue):
             await record { try await $0.complete(subject: subject, key: key, status: response.status.rawValue, body: body) }
@@ -91,6 +91,28 @@ struct IdempotencyMiddleware: Middleware {
                 try await write(writer)
             }
             return streamed
+        case .later:
+            var later = response
+            later.whenKnown { outcome in
+                switch outcome {
+                case .success(let known):
+                    return .success(await settleKey(subject: subject, key: key, for: known))
+                case .failure(let error):
+                    await settleKey(subject: subject, key: key, after: error)
+                    return outcome
+                }
+            }
+            return later
+        }
+    }
+
+    /// Stores the public answer to `error` under the key, or releases the key.
+    private func settleKey(subject: String, key: String, after error: any Error) async {
+        let apiError = (error as? APIErrorConvertible)?.apiError
+        if let apiError, Self.isStored(apiError.status.rawValue), !Task.isCancelled {
+            await record { try await $0.complete(subject: subject, key: key, status: apiError.status.rawValue, body: apiError.body.serialized()) }
+        } else {
+            await record { try await $0.abandon(subject: subject, key: key) }
         }
     }
 

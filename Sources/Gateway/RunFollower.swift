@@ -11,6 +11,7 @@ struct RunFollower: Sendable {
     let upstreamThreadID: String
     let settings: AskSettings
     let drain: DrainSignal
+    let alarms: AlarmClock
     let streams: StreamBudget
     let context: UpstreamCallContext
 
@@ -97,18 +98,9 @@ struct RunFollower: Sendable {
             // The run's id comes first, whatever the budget: without it the answer could not
             // name the run that goes on (a 202 must say where to wait).
             let settledEarly = try await readStream(stream, progress, onEvent, untilRunKnown: true)
-            let result: RaceResult<Bool> =
-                settledEarly
-                ? .finished(true)
-                : try await race(until: deadline, onAbandon: { stream.cancel() }) {
-                    try await readStream(stream, progress, onEvent)
-                }
-            switch result {
-            case .finished(let settled): ending = settled ? .settled : .budget
-            case .deadline: ending = .budget
-            case .drained: ending = .draining
-            }
-            if result == .finished(false), ContinuousClock.now < deadline, progress.run != nil {
+            let streamEnding = settledEarly ? .settled : try await readStream(stream, progress, onEvent, until: deadline)
+            ending = streamEnding ?? .budget
+            if streamEnding == nil, ContinuousClock.now < deadline, progress.run != nil {
                 // The stream ended early (broken or cut): poll for the rest.
                 ending = try await poll(progress, deadline: deadline, onEvent: onEvent)
             }
@@ -140,6 +132,7 @@ struct RunFollower: Sendable {
 
     /// A slot of the stream budget for `start`; false (poll) when none is free. Waiting for an
     /// existing run does not open a stream.
+    @inline(never)
     private func takeStreamSlot(_ start: Start) -> Bool {
         if case .existing = start { return false }
         if streams.tryAcquire() { return true }
@@ -149,6 +142,7 @@ struct RunFollower: Sendable {
 
     /// Opens the run's stream; nil when this upstream cannot stream (or the run exists already).
     /// The request goes out from a child task (``inChildTask(_:)``): the stream outlives it.
+    @inline(never)
     private func openStream(_ start: Start, _ progress: Progress) async throws -> (any RunEventStream)? {
         do {
             switch start {
@@ -172,8 +166,37 @@ struct RunFollower: Sendable {
         }
     }
 
+    /// Reads events until the run settles (`.settled`), the deadline passes (`.budget`) or
+    /// draining begins (`.draining`); the last two cancel the stream from a callback, so the
+    /// read keeps no task besides the caller's. Nil when the stream ended without settling.
+    @inline(never)
+    private func readStream(
+        _ stream: any RunEventStream, _ progress: Progress, _ onEvent: (@Sendable (RunStreamEvent) async -> Void)?,
+        until deadline: ContinuousClock.Instant
+    ) async throws -> Ending? {
+        let interruption = WaitInterruption(deadline: deadline, alarms: alarms, drain: drain) { stream.cancel() }
+        defer { interruption.end() }
+        let settled: Bool
+        do {
+            settled = try await readStream(stream, progress, onEvent)
+        } catch {
+            guard let reason = interruption.reason else { throw error }
+            return Self.ending(reason)
+        }
+        if settled { return .settled }
+        return interruption.reason.map(Self.ending)
+    }
+
+    private static func ending(_ reason: WaitInterruption.Reason) -> Ending {
+        switch reason {
+        case .deadline: .budget
+        case .draining: .draining
+        }
+    }
+
     /// Reads events until the run settles (true) or the stream ends without that (false).
     /// With `untilRunKnown`, stops (false) at the first run event unless that one settles.
+    @inline(never)
     private func readStream(
         _ stream: any RunEventStream, _ progress: Progress, _ onEvent: (@Sendable (RunStreamEvent) async -> Void)?,
         untilRunKnown: Bool = false
@@ -185,24 +208,7 @@ struct RunFollower: Sendable {
             } catch {
                 next = .failure(error)
             }
-            let event: RunStreamEvent?
-            switch next {
-            case .success(let value):
-                event = value
-            case .failure(let error):
-                // A broken stream of a run that exists: polling takes over.
-                if error.kind != .cancelled, progress.run != nil { return false }
-                throw error
-            }
-            guard let event else { return false }
-            switch event {
-            case .run(let run):
-                progress.saw(run)
-            case .messageCompleted(let message):
-                progress.sawMessage(message)
-            case .messageDelta:
-                break
-            }
+            guard let event = try Self.absorb(next, into: progress) else { return false }
             await onEvent?(event)
             if case .run(let run) = event {
                 if Self.isSettled(run.status) { return true }
@@ -211,8 +217,32 @@ struct RunFollower: Sendable {
         }
     }
 
+    /// Records what a read gave: the event, or nil when the stream ended (or broke, for a run
+    /// that exists: polling takes over). Out of line, so the waiting read's frame stays small.
+    @inline(never)
+    private static func absorb(_ next: Result<RunStreamEvent?, UpstreamAPIError>, into progress: Progress) throws -> RunStreamEvent? {
+        let event: RunStreamEvent?
+        switch next {
+        case .success(let value):
+            event = value
+        case .failure(let error):
+            if error.kind != .cancelled, progress.run != nil { return nil }
+            throw error
+        }
+        switch event {
+        case .run(let run)?:
+            progress.saw(run)
+        case .messageCompleted(let message)?:
+            progress.sawMessage(message)
+        case .messageDelta?, nil:
+            break
+        }
+        return event
+    }
+
     // MARK: Polling
 
+    @inline(never)
     private func startWithoutStream(_ start: Start, _ progress: Progress) async throws(UpstreamAPIError) {
         progress.counted()
         switch start {
@@ -225,35 +255,41 @@ struct RunFollower: Sendable {
         }
     }
 
-    /// Polls the run until it settles, the deadline, or draining.
+    /// Polls the run until it settles, the deadline, or draining. Between polls the wait holds
+    /// no task besides the caller's (a ``WaitInterruption`` ends each pause).
+    @inline(never)
     private func poll(
         _ progress: Progress, deadline: ContinuousClock.Instant, onEvent: (@Sendable (RunStreamEvent) async -> Void)?
     ) async throws -> Ending {
         guard let first = progress.run else { return .budget }
         let runID = first.id
-        let initialPause = first.pollAfter ?? settings.pollInitial
-        let result = try await race(until: deadline, onAbandon: {}) {
-            var pause = initialPause
-            while true {
-                try await Task.sleep(for: pause)
-                progress.counted()
-                let run = try await inChildTask {
-                    try await dialect.retrieveRun(threadID: upstreamThreadID, runID: runID, context: context)
-                }
-                if run.status != progress.run?.status { await onEvent?(.run(run)) }
-                progress.saw(run)
-                if Self.isSettled(run.status) { return true }
-                pause = run.pollAfter ?? min(pause * 3 / 2, settings.pollMaximum)
+        var pause = first.pollAfter ?? settings.pollInitial
+        while true {
+            let pauseEnd = min(deadline, ContinuousClock.now + pause)
+            let interruption = WaitInterruption(deadline: pauseEnd, alarms: alarms, drain: drain)
+            await interruption.pause()
+            interruption.end()
+            try Task.checkCancellation()  // the client went away
+            if interruption.reason == .draining { return .draining }
+            if ContinuousClock.now >= deadline { return .budget }
+            progress.counted()
+            let run: UpstreamRun
+            switch try await race(until: deadline, { [dialect, upstreamThreadID, context] in
+                try await dialect.retrieveRun(threadID: upstreamThreadID, runID: runID, context: context)
+            }) {
+            case .finished(let retrieved): run = retrieved
+            case .deadline: return .budget
+            case .drained: return .draining
             }
-        }
-        switch result {
-        case .finished: return .settled
-        case .deadline: return .budget
-        case .drained: return .draining
+            if run.status != progress.run?.status { await onEvent?(.run(run)) }
+            progress.saw(run)
+            if Self.isSettled(run.status) { return .settled }
+            pause = run.pollAfter ?? min(pause * 3 / 2, settings.pollMaximum)
         }
     }
 
     /// The assistant messages of the run, oldest first (one list call).
+    @inline(never)
     private func fetchMessages(_ runID: String, _ progress: Progress) async throws(UpstreamAPIError) {
         progress.counted()
         let page = try await dialect.listMessages(
@@ -263,34 +299,24 @@ struct RunFollower: Sendable {
 
     // MARK: Racing the clock
 
-    enum RaceResult<T: Sendable & Equatable>: Sendable, Equatable {
+    enum RaceResult<T: Sendable>: Sendable {
         case finished(T)
         case deadline
         case drained
     }
 
-    /// Runs `body` until it finishes, `deadline` passes, or draining begins; in the last two
-    /// cases `onAbandon` runs first (to stop a stream read that ignores cancellation).
-    private func race<T: Sendable & Equatable>(
-        until deadline: ContinuousClock.Instant, onAbandon: @escaping @Sendable () -> Void,
-        _ body: @escaping @Sendable () async throws -> T
+    /// Runs `body` in a task of its own until it finishes, `deadline` passes, or draining
+    /// begins; in the last two cases the task is cancelled and what it would give is dropped.
+    private func race<T: Sendable>(
+        until deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> RaceResult<T> {
-        if drain.isDraining { return .drained }
-        let drain = self.drain
-        return try await withThrowingTaskGroup(of: RaceResult<T>.self) { group in
-            group.addTask { .finished(try await body()) }
-            group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                return .deadline
-            }
-            group.addTask {
-                await drain.wait()
-                return .drained
-            }
-            defer { group.cancelAll() }
-            let first = try await group.next() ?? .deadline
-            if case .finished = first {} else { onAbandon() }
-            return first
+        let task = Task { try await body() }
+        let interruption = WaitInterruption(deadline: deadline, alarms: alarms, drain: drain) { task.cancel() }
+        defer { interruption.end() }
+        let result = await withTaskCancellationHandler { await task.result } onCancel: { task.cancel() }
+        if case .failure = result, let reason = interruption.reason {
+            return reason == .deadline ? .deadline : .drained
         }
+        return .finished(try result.get())
     }
 }

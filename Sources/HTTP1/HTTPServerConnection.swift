@@ -241,6 +241,10 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
 
     /// Writes `response` for the current request and moves the state machine on.
     private func respond(_ response: HTTPResponse) {
+        if case .later(let work, let finishers) = response.body {
+            respondLater(work, finishers: finishers, standIn: response)
+            return
+        }
         guard let request = current?.request, !isClosed else { return }
         let keepAlive = machine.keepsAliveAfterResponse
         let isHead = request.method == .head
@@ -287,6 +291,37 @@ final class HTTPServerConnection: @unchecked Sendable {  // confined to `stream.
                     }
                 }
             }
+        case .later:
+            preconditionFailure("a later response is handed to respondLater first")
+        }
+    }
+
+    /// Runs a later response's work in a task of its own (the responder's has ended) and
+    /// answers with what it returns. Started even on a closed connection, then cancelled at
+    /// once: the work must get to undo what it holds.
+    private func respondLater(
+        _ work: @escaping @Sendable () async throws -> HTTPResponse, finishers: [HTTPResponse.LaterFinisher],
+        standIn: HTTPResponse
+    ) {
+        let task = Task(executorPreference: loop) { [self] in
+            var response: HTTPResponse
+            switch await HTTPResponse.resolve(work, finishers: finishers) {
+            case .success(let resolved):
+                response = resolved
+            case .failure:
+                response = server.configuration.errorResponse(HTTPServerError(.responderFailed, "The server failed to answer."))
+            }
+            loop.assertInLoop()
+            guard !isClosed else { return }
+            responderTask = nil
+            if response.user == nil { response.user = standIn.user }
+            if response.routeTemplate == nil { response.routeTemplate = standIn.routeTemplate }
+            respond(response)
+        }
+        if isClosed {
+            task.cancel()
+        } else {
+            responderTask = task
         }
     }
 

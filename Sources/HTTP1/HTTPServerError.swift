@@ -18,6 +18,8 @@ public struct HTTPServerError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let versionNotSupported = Code("http_version_not_supported", .httpVersionNotSupported)
         public static let headerTimeout = Code("request_header_timeout", .requestTimeout)
         public static let bodyTimeout = Code("request_body_timeout", .requestTimeout)
+        /// A later response's work threw (routers answer errors themselves; this is the backstop).
+        public static let responderFailed = Code("internal_error", .internalServerError)
         public var description: String { name }
     }
 

@@ -194,7 +194,21 @@ public struct HTTPResponse: Sendable {
         case bytes([UInt8])
         /// Sent with `Transfer-Encoding: chunked`; the closure writes the chunks and returns.
         case stream(@Sendable (any HTTPBodyWriter) async throws -> Void)
+        /// The whole response comes later, from `work`, which the connection runs in a task of
+        /// its own once the responder has returned: nothing of the responder's call chain stays
+        /// alive while `work` waits (a waiting ask holds its connection for minutes, and a task
+        /// keeps the memory of its deepest call for as long as it lives). This value's status and
+        /// headers are never sent; its `user` and `routeTemplate` stand in where the later
+        /// response has none. The work runs even when the client has gone (cancelled at once),
+        /// so what it must undo is undone. `finishers` (added by middleware on the way out,
+        /// innermost first) run on its outcome once `work` has returned, one after the other, so
+        /// none of them keeps a frame during the wait; an error left after them is answered
+        /// with a plain 500.
+        case later(@Sendable () async throws -> HTTPResponse, finishers: [LaterFinisher])
     }
+
+    /// Turns a later response's outcome into its final form (see ``Body/later(_:finishers:)``).
+    public typealias LaterFinisher = @Sendable (Result<HTTPResponse, any Error>) async -> Result<HTTPResponse, any Error>
 
     public var status: HTTPStatus
     public var headers: HTTPHeaders
@@ -212,6 +226,36 @@ public struct HTTPResponse: Sendable {
 
     public init(status: HTTPStatus, headers: HTTPHeaders = [:], bytes: [UInt8]) {
         self.init(status: status, headers: headers, body: .bytes(bytes))
+    }
+
+    /// A response that comes later, from `work` (see ``Body/later(_:finishers:)``).
+    public static func later(_ work: @escaping @Sendable () async throws -> HTTPResponse) -> HTTPResponse {
+        HTTPResponse(status: .accepted, body: .later(work, finishers: []))
+    }
+
+    /// Adds `finish` to a later response, to run on its outcome after the finishers added
+    /// before; false (and nothing added) when this response is not a later one.
+    @discardableResult
+    public mutating func whenKnown(_ finish: @escaping LaterFinisher) -> Bool {
+        guard case .later(let work, var finishers) = body else { return false }
+        finishers.append(finish)
+        body = .later(work, finishers: finishers)
+        return true
+    }
+
+    /// Runs a later response's work, then its finishers in order: the response it turned out
+    /// to be, or the error none of them answered.
+    public static func resolve(
+        _ work: @Sendable () async throws -> HTTPResponse, finishers: [LaterFinisher]
+    ) async -> Result<HTTPResponse, any Error> {
+        var outcome: Result<HTTPResponse, any Error>
+        do {
+            outcome = .success(try await work())
+        } catch {
+            outcome = .failure(error)
+        }
+        for finish in finishers { outcome = await finish(outcome) }
+        return outcome
     }
 }
 

@@ -64,10 +64,20 @@ public struct Router: HTTPResponder {
 
     /// Answers `request` whichever way its route runs; for tests and in-process callers.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) async -> HTTPResponse {
-        switch dispatch(request) {
-        case .immediate(let response): response
-        case .deferred(let work): await work(request, context)
+        var response =
+            switch dispatch(request) {
+            case .immediate(let response): response
+            case .deferred(let work): await work(request, context)
+            }
+        // A later response is awaited here, as the server's connection would.
+        while case .later(let work, let finishers) = response.body {
+            let standIn = response
+            response =
+                (try? await HTTPResponse.resolve(work, finishers: finishers).get())
+                ?? Self.finish(APIError.internal().response(), standIn.routeTemplate ?? "")
+            if response.user == nil { response.user = standIn.user }
         }
+        return response
     }
 }
 
@@ -179,7 +189,9 @@ extension Router {
         onUnexpectedError: (@Sendable (any Error, RoutedRequest) -> Void)?
     ) -> HTTPResponse {
         switch outcome {
-        case .success(let response):
+        case .success(var response):
+            // A later response's errors get the same answers as the handler's own.
+            response.whenKnown { outcome in .success(settle(outcome, request, onUnexpectedError: onUnexpectedError)) }
             return finish(response, request.routeTemplate)
         case .failure(let error as any APIErrorConvertible):
             return finish(error.apiError.response(), request.routeTemplate)

@@ -29,7 +29,8 @@ public struct UpstreamHTTPConfiguration: Sendable {
     /// Bytes a streamed body buffers before the transfer pauses for its consumer.
     public var streamBufferBytes: Int
     /// libcurl's receive buffer for a streamed body (`CURLOPT_BUFFERSIZE`, 1 KiB at least).
-    /// Held for the whole stream, so it is small: a waiting ask holds one stream.
+    /// Held for the whole stream, so it is the smallest libcurl takes: a waiting ask holds one
+    /// stream, and its events are read in a few 1 KiB steps.
     public var streamReceiveBufferBytes: Int
     public var proxy: UpstreamProxy
     /// A PEM file of trusted CA certificates instead of the system's. Verification stays on.
@@ -46,7 +47,7 @@ public struct UpstreamHTTPConfiguration: Sendable {
     public init(
         timeouts: UpstreamTimeouts = UpstreamTimeouts(), retryPolicy: RetryPolicy = .standard,
         maxConnectionsPerHost: Int = 32, maxCachedConnections: Int = 64, maxIdleHandles: Int = 16,
-        maxResponseBytes: Int = 32 * 1024 * 1024, streamBufferBytes: Int = 256 * 1024, streamReceiveBufferBytes: Int = 4096,
+        maxResponseBytes: Int = 32 * 1024 * 1024, streamBufferBytes: Int = 256 * 1024, streamReceiveBufferBytes: Int = 1024,
         proxy: UpstreamProxy = .environment, caBundlePath: String? = nil, preferHTTP2: Bool = true,
         acceptCompressedResponses: Bool = true, userAgent: String? = "threadgate",
         attemptLog: (@Sendable (UpstreamAttemptRecord) -> Void)? = nil

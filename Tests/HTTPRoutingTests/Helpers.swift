@@ -27,7 +27,7 @@ extension HTTPResponse {
     var bodyBytes: [UInt8] {
         switch body {
         case .bytes(let bytes): bytes
-        case .stream: []
+        case .stream, .later: []
         }
     }
 

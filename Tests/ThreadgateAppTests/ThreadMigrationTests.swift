@@ -158,6 +158,7 @@ struct ThreadMigrationTests {
                 ("POST", "/v1/threads/\(thread)/runs/\(runID)/cancel", nil),
                 ("POST", "/v1/threads/\(thread)/runs/\(runID)/wait", nil),
                 ("POST", "/v1/threads/\(thread)/runs/\(runID)/submit_tool_outputs", ["tool_outputs": []]),
+                ("POST", "/v1/threads/\(thread)/runs/\(runID)/submit_tool_outputs?wait_ms=1000", ["tool_outputs": []]),
                 ("GET", "/v1/threads/\(thread)/messages?run_id=\(runID)", nil),
             ]
             for (method, path, body) in gone {

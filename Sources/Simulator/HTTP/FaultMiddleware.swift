@@ -126,6 +126,8 @@ struct FaultMiddleware: Middleware {
                 do {
                     try await produce(cutting)
                 } catch is SimulatedDrop {}
+            case .later:
+                break  // the simulator's routes answer no later responses
             }
             // Give the client a moment to read the part it got before the reset.
             try await loop.sleep(for: .milliseconds(10))
@@ -164,6 +166,8 @@ struct FaultMiddleware: Middleware {
                 let stalling = StallingWriter(inner: writer, pause: pause, loop: loop)
                 try await produce(stalling)
                 try await stalling.stallIfNotYet()
+            case .later:
+                break  // the simulator's routes answer no later responses
             }
         }
     }

@@ -26,6 +26,10 @@ struct StreamProbe: Sendable {
 /// - `/fail-stream`: streams two chunks, then throws.
 /// - `/leaky-stream`: lets its writer escape and writes again 30 ms after returning.
 /// - `/wait`: sleeps until cancelled and records `wait:started` / `wait:cancelled`.
+/// - `/later?ms=N`: a deferred handler returning a later response: its work sleeps N ms on
+///   the loop (default 20; records `later:started`, `later:cancelled`); two finishers mark
+///   `X-Finished` in order.
+/// - `/later-fail`: a later response whose work throws (no finisher answers it).
 /// - `/big?bytes=N`: streams N bytes (default 8 MB) in 64 KB writes, sampling the
 ///   connection's pending write bytes.
 final class TestResponder: HTTPResponder {
@@ -119,6 +123,36 @@ final class TestResponder: HTTPResponder {
                 }
                 return HTTPResponse(status: .ok, bytes: Array("waited".utf8))
             }
+        case "/later":
+            let millis = Int(query["ms"] ?? "") ?? 20
+            return .deferred { request, _ in
+                var response = HTTPResponse.later {
+                    let loop = self.currentLoop()
+                    self.record("later:started")
+                    do {
+                        try await loop.sleep(for: .milliseconds(millis))
+                    } catch {
+                        self.record("later:cancelled:onLoop=\(loop.inLoop)")
+                        throw error
+                    }
+                    return HTTPResponse(status: .ok, headers: ["X-Finished": ""], bytes: Array("later \(request.target)".utf8))
+                }
+                for mark in ["1", "2"] {
+                    response.whenKnown { outcome in
+                        outcome.map { response in
+                            var response = response
+                            let before = response.headers["x-finished"] ?? ""
+                            response.headers.remove(name: "x-finished")
+                            response.headers.add(name: "X-Finished", value: before.isEmpty ? mark : before + "," + mark)
+                            return response
+                        }
+                    }
+                }
+                return response
+            }
+        case "/later-fail":
+            struct Failed: Error {}
+            return .immediate(.later { throw Failed() })
         case "/big":
             return .immediate(big(total: Int(query["bytes"] ?? "") ?? 8 * 1024 * 1024))
         default:
@@ -177,3 +211,4 @@ final class TestResponder: HTTPResponder {
         })
     }
 }
+
