@@ -106,11 +106,21 @@ class Connection:
 
 
 class Watcher:
-    """Peak VmRSS / VmHWM (kB) and open fds of one process, sampled every 0.25 s."""
+    """Peak VmRSS / VmHWM (kB) and open fds of one process, sampled every 0.25 s. With a
+    metrics port and a level, also the largest VmRSS seen while the gateway's
+    threadgate_asks_waiting gauge (read from /metrics every 0.5 s) stood at the level: the
+    memory of holding that many waits at once, apart from the set-up and completion bursts
+    around them."""
 
-    def __init__(self, pid):
+    def __init__(self, pid, metrics_port=None, level=None):
         self.pid = pid
         self.peak_rss = self.hwm = self.peak_fds = 0
+        self.rss = 0
+        self.start_rss = None
+        self.metrics_port = metrics_port
+        self.level = level
+        self.waiting_peak = 0
+        self.held_rss = None
         self.fd_limit = None
         try:
             for line in open(f"/proc/{pid}/limits"):
@@ -123,7 +133,10 @@ class Watcher:
         try:
             for line in open(f"/proc/{self.pid}/status"):
                 if line.startswith("VmRSS:"):
-                    self.peak_rss = max(self.peak_rss, int(line.split()[1]))
+                    self.rss = int(line.split()[1])
+                    if self.start_rss is None:
+                        self.start_rss = self.rss
+                    self.peak_rss = max(self.peak_rss, self.rss)
                 elif line.startswith("VmHWM:"):
                     self.hwm = max(self.hwm, int(line.split()[1]))
             self.peak_fds = max(self.peak_fds, len(os.listdir(f"/proc/{self.pid}/fd")))
@@ -131,9 +144,35 @@ class Watcher:
             pass
 
     async def run(self):
+        ticks = 0
         while True:
             self.sample()
+            if self.metrics_port and ticks % 2 == 0:
+                await self.sample_waiting()
+            ticks += 1
             await asyncio.sleep(0.25)
+
+    async def sample_waiting(self):
+        connection = Connection(self.metrics_port)
+        try:
+            status, data = await asyncio.wait_for(connection.request("GET", "/metrics", {}), 5)
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, HTTPError):
+            return
+        finally:
+            connection.close()
+        if status != 200:
+            return
+        waiting = 0
+        for line in data.decode(errors="replace").splitlines():
+            if line.startswith("threadgate_asks_waiting"):
+                try:
+                    waiting += int(float(line.rsplit(" ", 1)[1]))
+                except (ValueError, IndexError):
+                    pass
+        self.waiting_peak = max(self.waiting_peak, waiting)
+        if self.level and waiting >= self.level:
+            self.sample()
+            self.held_rss = max(self.held_rss or 0, self.rss)
 
 
 # --- gateway asks ---------------------------------------------------------------------
@@ -186,13 +225,15 @@ async def progress(state, watcher, started):
         extra = ""
         if watcher:
             extra = f" gateway rss={watcher.peak_rss // 1024}MB fds={watcher.peak_fds}"
+            if watcher.metrics_port:
+                extra += f" waiting={watcher.waiting_peak}"
         print(f"  t={time.time() - started:5.1f}s started={state['started']} in_flight={state['inflight']}"
               f" done={state['done']} errors={state['errors']}{extra}", flush=True)
 
 
 async def cmd_asks(args):
     state = {"inflight": 0, "peak": 0, "done": 0, "errors": 0, "started": 0, "nonce": os.urandom(4).hex()}
-    watcher = Watcher(args.watch_pid) if args.watch_pid else None
+    watcher = Watcher(args.watch_pid, args.metrics_port, args.count) if args.watch_pid else None
     background = []
     if watcher:
         watcher.sample()
@@ -240,8 +281,8 @@ async def cmd_asks(args):
     summary = {"asks": len(records), "completed_200": ok, "errors": state["errors"], "peak_in_flight": state["peak"],
                "elapsed_s": round(elapsed, 2), "error_kinds": kinds}
     if watcher:
-        summary.update(rss_peak_kb=watcher.peak_rss, hwm_kb=watcher.hwm, fds_peak=watcher.peak_fds,
-                       fd_limit=watcher.fd_limit)
+        summary.update(rss_start_kb=watcher.start_rss, rss_peak_kb=watcher.peak_rss, hwm_kb=watcher.hwm, fds_peak=watcher.peak_fds,
+                       fd_limit=watcher.fd_limit, waiting_peak=watcher.waiting_peak, rss_held_kb=watcher.held_rss)
     print("SUMMARY " + json.dumps(summary), flush=True)
 
 
@@ -469,6 +510,7 @@ def main():
     asks.add_argument("--wait-ms", type=int, default=30000)
     asks.add_argument("--timeout", type=float, default=60)
     asks.add_argument("--watch-pid", type=int)
+    asks.add_argument("--metrics-port", type=int, help="with --watch-pid: the RSS while all --count asks wait")
     asks.add_argument("--progress", action="store_true")
     asks.add_argument("--out", required=True)
     seeds = sub.add_parser("seeds")

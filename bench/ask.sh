@@ -24,8 +24,9 @@
 #      bench/README.md for why that timestamp can be trusted.
 # 3.   For each mode in CONC_MODES ("stream poll") and level in CONC_LEVELS ("2500 5000 10000"):
 #      a fresh simulator and gateway, and <level> asks, each on its own connection and its own
-#      new thread, started at CONC_RATE per second (1000) with runs of CONC_RUN_MS (20000, the
-#      [[slow:N]] marker) and wait_ms CONC_WAIT_MS (35000). Reports peak in-flight asks, runs
+#      new thread, started at CONC_RATE per second (1000) with runs of CONC_RUN_MS (40000, the
+#      [[slow:N]] marker: longer than the set-up of 10,000 asks, so all of them wait at once)
+#      and wait_ms CONC_WAIT_MS (60000). Reports peak in-flight asks, runs
 #      created, 200s, errors, the gateway's peak VmRSS / VmHWM and open fds, a timeline, and the
 #      highest level at which every ask came back 200.
 #
@@ -52,8 +53,8 @@ read -r -a dialects <<<"${DIALECTS:-assistants responses}"
 read -r -a conc_modes <<<"${CONC_MODES:-stream poll}"
 read -r -a conc_levels <<<"${CONC_LEVELS:-2500 5000 10000}"
 conc_rate="${CONC_RATE:-1000}"
-conc_run_ms="${CONC_RUN_MS:-20000}"
-conc_wait_ms="${CONC_WAIT_MS:-35000}"
+conc_run_ms="${CONC_RUN_MS:-40000}"
+conc_wait_ms="${CONC_WAIT_MS:-60000}"
 conc_poll_after="${CONC_POLL_AFTER_MS:-2000}"
 conc_pool_max="${CONC_DB_POOL_MAX:-32}"
 conc_acquire_ms="${CONC_DB_ACQUIRE_TIMEOUT_MS:-30000}"
@@ -320,7 +321,7 @@ for conc_target in "${conc_levels[@]}"; do
     timeout_s=$(( (conc_wait_ms + 999) / 1000 + 5 ))
     if ! client asks --port "$gw_port" --token "$token" --count "$conc_target" --ramp-seconds "$conc_ramp" \
         --content "hold the line [[slow:$conc_run_ms]]" --wait-ms "$conc_wait_ms" --timeout "$timeout_s" \
-        --watch-pid "$gw_pgid" --progress --out "$out-$run.jsonl" | tee "$out-$run.summary"; then
+        --watch-pid "$gw_pgid" --metrics-port "$gw_port" --progress --out "$out-$run.jsonl" | tee "$out-$run.summary"; then
         any_failed=1
     fi
     sim_cpu1=$(cpu_seconds "$sim_pgid")
@@ -361,21 +362,22 @@ print(f"=== concurrency: asks started at {rate}/s, each its own connection and n
       f"wait_ms {wait_ms} ===")
 print(f"gateway WORKERS=2 DB_POOL_MAX={pool} per worker, DB_ACQUIRE_TIMEOUT_MS={acquire}, UPSTREAM_MAX_CONNECTIONS=level, "
       f"ASK_MAX_WAIT_MS=120000; descriptor limit {fd_limit} per process")
-fmt = "{:<7} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>8} {:>7} {:>8} {:>7} {:>7} {:>5}"
-print(fmt.format("mode", "asks", "in flight", "runs", "200 ok", "errors", "e2e p50 s", "RSS MB", "HWM MB",
+fmt = "{:<7} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>7} {:>8} {:>7} {:>8} {:>7} {:>7} {:>5}"
+print(fmt.format("mode", "asks", "in flight", "runs", "200 ok", "errors", "e2e p50 s", "held MB", "RSS MB", "HWM MB",
                  "peak fds", "gw CPU", "sim CPU", "load"))
 notes, best = [], {}
 for line in open(rows):
     mode, level, records, runs, load, summary, gw_cpu, sim_cpu, gw_ok, sim_ok, gw_errors = line.rstrip("\n").split("\t")
     s = json.loads(summary)
     if not s:
-        print(fmt.format(mode, level, "failed", runs, "-", "-", "-", "-", "-", "-", gw_cpu, sim_cpu, load))
+        print(fmt.format(mode, level, "failed", runs, "-", "-", "-", "-", "-", "-", "-", gw_cpu, sim_cpu, load))
         continue
     e2e = sorted(r["recv"] - r["sent"] for r in map(json.loads, open(records))
                  if r.get("http") == 200 and r.get("status") == "completed")
     p50 = f"{e2e[len(e2e) // 2]:.1f}" if e2e else "-"
+    held = s.get("rss_held_kb")
     print(fmt.format(mode, s["asks"], s["peak_in_flight"], runs, s["completed_200"], s["errors"], p50,
-                     round(s.get("rss_peak_kb", 0) / 1024), round(s.get("hwm_kb", 0) / 1024),
+                     round(held / 1024) if held else "-", round(s.get("rss_peak_kb", 0) / 1024), round(s.get("hwm_kb", 0) / 1024),
                      s.get("fds_peak", "-"), gw_cpu, sim_cpu, load))
     ok = s["completed_200"] == int(level) and s["errors"] == 0
     if ok:
@@ -389,6 +391,14 @@ for line in open(rows):
     if int(runs or 0) and int(runs) < int(level):
         notes.append(f"  {mode} {level}: only {runs} of {level} runs were created upstream before the client gave up")
     rss = s.get("rss_peak_kb", 0)
+    if held:
+        base = s.get("rss_start_kb") or 0
+        notes.append(f"  {mode} {level}: RSS {held // 1024} MB while all {level} asks waited at once"
+                     f"{' (under' if held < 300 * 1024 else ' (over'} 300 MB; {(held - base) / int(level):.1f} kB per waiting ask"
+                     f" above the {base // 1024} MB before the asks)")
+    else:
+        notes.append(f"  {mode} {level}: never all {level} asks waiting at once"
+                     f" (threadgate_asks_waiting peaked at {s.get('waiting_peak', '?')})")
     if rss >= 300 * 1024:
         notes.append(f"  {mode} {level}: peak RSS {rss // 1024} MB, over 300 MB ({rss / int(level):.0f} kB per ask in flight)")
 modes = sorted({line.split("\t")[0] for line in open(rows)})

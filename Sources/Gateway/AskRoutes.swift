@@ -235,7 +235,7 @@ final class RunBookkeeping: Sendable {
         idempotencyKey = request.headers["idempotency-key"]
         follower = RunFollower(
             dialect: try gateway.dialects.dialect(thread.dialect), upstreamThreadID: thread.upstreamThreadID,
-            settings: gateway.configuration.ask, drain: gateway.drain, alarms: gateway.alarms, streams: gateway.streams,
+            settings: gateway.configuration.ask, drain: gateway.drain, alarms: gateway.alarms, streams: gateway.streams, polls: gateway.polls,
             context: gateway.context(request))
     }
 
@@ -287,6 +287,10 @@ enum AskMetrics {
     static let streaming = Meter(label: "threadgate_ask_streams_open")
     /// Asks that polled because every stream slot was taken.
     static let streamBudgetExhausted = Counter(label: "threadgate_ask_stream_budget_exhausted_total")
+    /// Upstream polls of waiting asks in flight now (at most `ASK_MAX_POLLS`).
+    static let pollsInFlight = Meter(label: "threadgate_ask_polls_in_flight")
+    /// Polls put off to a later pause because every poll slot was in flight.
+    static let pollsDeferred = Counter(label: "threadgate_ask_polls_deferred_total")
     static let upstreamRequests = Recorder(label: "threadgate_ask_upstream_requests")
 
     static func outcome(_ name: String) {

@@ -51,7 +51,9 @@ public final class Gateway: Sendable {
     /// The deadlines of waits (one sleeping task for all of them).
     let alarms = AlarmClock()
     /// Upstream streams asks may hold at once (`AskSettings.maxStreams`).
-    let streams: StreamBudget
+    let streams: SlotBudget
+    /// Upstream polls asks may have in flight at once (`AskSettings.maxPolls`).
+    let polls: SlotBudget
 
     public init(
         database: @escaping @Sendable () throws(APIError) -> PostgresPool, dialects: UpstreamDialects, authenticator: any CallerAuthenticator,
@@ -69,7 +71,8 @@ public final class Gateway: Sendable {
         idempotency = IdempotencyStore(database: database, lifetime: configuration.idempotencyLifetime)
         migrations = ThreadMigrationStore(database: database)
         migrator = ThreadMigrator(database: database, dialects: dialects)
-        streams = StreamBudget(limit: configuration.ask.maxStreams)
+        streams = SlotBudget(limit: configuration.ask.maxStreams, inUse: AskMetrics.streaming)
+        polls = SlotBudget(limit: configuration.ask.maxPolls, inUse: AskMetrics.pollsInFlight)
     }
 
     /// Shutdown has begun: waiting asks answer 202 now, new ones do not wait.

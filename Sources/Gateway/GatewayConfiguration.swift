@@ -65,6 +65,9 @@ public struct AskSettings: Sendable, Equatable {
     /// Asks that may follow their run over an upstream stream at once, per process
     /// (`ASK_MAX_STREAMS`); the rest poll. Each stream holds an upstream connection.
     public var maxStreams = 4096
+    /// Upstream polls of waiting asks in flight at once, per process (`ASK_MAX_POLLS`); a poll
+    /// past it waits for its ask's next pause.
+    public var maxPolls = 256
 
     public init() {}
 }

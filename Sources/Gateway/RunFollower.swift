@@ -12,7 +12,8 @@ struct RunFollower: Sendable {
     let settings: AskSettings
     let drain: DrainSignal
     let alarms: AlarmClock
-    let streams: StreamBudget
+    let streams: SlotBudget
+    let polls: SlotBudget
     let context: UpstreamCallContext
 
     /// How the run begins.
@@ -264,20 +265,35 @@ struct RunFollower: Sendable {
         guard let first = progress.run else { return .budget }
         let runID = first.id
         var pause = first.pollAfter ?? settings.pollInitial
+        var nextPause = pause
         while true {
-            let pauseEnd = min(deadline, ContinuousClock.now + pause)
+            let pauseEnd = min(deadline, ContinuousClock.now + nextPause)
             let interruption = WaitInterruption(deadline: pauseEnd, alarms: alarms, drain: drain)
             await interruption.pause()
             interruption.end()
             try Task.checkCancellation()  // the client went away
             if interruption.reason == .draining { return .draining }
             if ContinuousClock.now >= deadline { return .budget }
+            guard polls.tryAcquire() else {
+                // Every poll slot is in flight: this ask polls after a short pause instead.
+                AskMetrics.pollsDeferred.increment()
+                nextPause = settings.pollInitial
+                continue
+            }
             progress.counted()
+            let retrieved: RaceResult<UpstreamRun>
+            do {
+                retrieved = try await race(until: deadline) { [dialect, upstreamThreadID, context] in
+                    try await dialect.retrieveRun(threadID: upstreamThreadID, runID: runID, context: context)
+                }
+                polls.release()
+            } catch {
+                polls.release()
+                throw error
+            }
             let run: UpstreamRun
-            switch try await race(until: deadline, { [dialect, upstreamThreadID, context] in
-                try await dialect.retrieveRun(threadID: upstreamThreadID, runID: runID, context: context)
-            }) {
-            case .finished(let retrieved): run = retrieved
+            switch retrieved {
+            case .finished(let value): run = value
             case .deadline: return .budget
             case .drained: return .draining
             }
@@ -285,6 +301,7 @@ struct RunFollower: Sendable {
             progress.saw(run)
             if Self.isSettled(run.status) { return .settled }
             pause = run.pollAfter ?? min(pause * 3 / 2, settings.pollMaximum)
+            nextPause = pause
         }
     }
 

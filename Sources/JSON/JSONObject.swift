@@ -7,8 +7,10 @@
 /// Keys compare byte for byte (as JSON's code-unit comparison does, and unlike Swift's
 /// `String ==`): `"é"` written precomposed and decomposed are two different keys.
 public struct JSONObject: Sendable {
-    /// The number of keys above which lookups use a hash index.
-    public static let indexThreshold = 12
+    /// The number of keys above which lookups use a hash index. Upstream objects (a run has
+    /// about 30 keys) stay under it: a scan of short keys costs little, and a waiting ask
+    /// holds its run's object for minutes, where an index would add a kilobyte to each.
+    public static let indexThreshold = 32
 
     /// One key/value pair. A struct rather than a tuple: arrays of tuples copy and destroy
     /// through slow generic runtime paths.

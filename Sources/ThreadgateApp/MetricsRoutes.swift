@@ -89,5 +89,9 @@ enum MetricsHelp {
         "threadgate_asks_total": "Ask-and-wait calls, by outcome.",
         "threadgate_ask_upstream_requests": "Upstream requests one ask-and-wait call made.",
         "threadgate_asks_waiting": "Ask-and-wait calls currently waiting for their run.",
+        "threadgate_ask_streams_open": "Waiting asks following their run over an upstream stream (at most ASK_MAX_STREAMS).",
+        "threadgate_ask_stream_budget_exhausted_total": "Asks that polled because every stream slot was taken.",
+        "threadgate_ask_polls_in_flight": "Upstream polls of waiting asks in flight (at most ASK_MAX_POLLS).",
+        "threadgate_ask_polls_deferred_total": "Polls put off to a later pause because every poll slot was in flight.",
     ]
 }

@@ -22,6 +22,7 @@ import EventLoop
 /// | `ASK_MAX_WAIT_MS` | `120000` | the largest `wait_ms` honoured |
 /// | `ASK_HEARTBEAT_MS` | `15000` | comment lines on idle event streams |
 /// | `ASK_MAX_STREAMS` | ¾ of `UPSTREAM_MAX_CONNECTIONS` × `WORKERS`, at most (descriptor limit − 1024) / 3 | asks following their run over an upstream stream at once; further asks poll |
+/// | `ASK_MAX_POLLS` | `256` | upstream polls of waiting asks in flight at once; a poll past it waits for its ask's next pause |
 /// | `IDEMPOTENCY_TTL_SECONDS` | `86400` | how long an `Idempotency-Key` is remembered |
 public struct UpstreamSettings: Sendable {
     public var baseURL: String?
@@ -101,6 +102,9 @@ public struct UpstreamSettings: Sendable {
         }
         if let streams = nonEmpty(environment["ASK_MAX_STREAMS"]) {
             settings.maxStreams = try ServeConfiguration.integer(streams, setting: "ASK_MAX_STREAMS", range: 0...1_000_000)
+        }
+        if let polls = nonEmpty(environment["ASK_MAX_POLLS"]) {
+            settings.ask.maxPolls = try ServeConfiguration.integer(polls, setting: "ASK_MAX_POLLS", range: 1...1_000_000)
         }
         if let ttl = nonEmpty(environment["IDEMPOTENCY_TTL_SECONDS"]) {
             settings.idempotencyLifetime = .seconds(

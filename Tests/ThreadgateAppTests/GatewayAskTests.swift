@@ -310,6 +310,36 @@ struct GatewayAskTests {
         }
     }
 
+    @Test(arguments: DialectKind.allCases) func pollsBeyondThePollBudgetWaitForALaterPause(dialect: DialectKind) async throws {
+        // One poll in flight at a time, and every upstream answer 150 ms late: four asks polling
+        // together must take turns, and each still gets its answer.
+        var slow = FaultSettings()
+        slow.latencyMillis = 150
+        try await withGatewayStack(environment: ["ASK_MODE": "poll", "ASK_MAX_POLLS": "1"], faults: slow, dialect: dialect) { stack in
+            let alice = try stack.token("alice")
+            let before = try await MetricsTests.scrape(stack).value("threadgate_ask_polls_deferred_total") ?? 0
+            var threads: [String] = []
+            for _ in 0..<4 { threads.append(try await Self.newThread(stack, alice)) }
+            let answers = try await withThrowingTaskGroup(of: JSONValue.self) { group in
+                for thread in threads {
+                    group.addTask {
+                        try await stack.object(
+                            "POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "take turns", "wait_ms": 20000])
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.count == 4)
+            for answer in answers {
+                #expect(answer["status"] == "completed", "\(answer)")
+                #expect(answer["messages"]?.arrayValue?.count == 1)
+            }
+            let after = try await MetricsTests.scrape(stack)
+            #expect((after.value("threadgate_ask_polls_deferred_total") ?? 0) > before)
+            #expect(after.value("threadgate_ask_polls_in_flight") == 0)
+        }
+    }
+
     @Test(arguments: DialectKind.allCases) func clientDisconnectEndsTheWaitNotTheRun(dialect: DialectKind) async throws {
         try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")

@@ -23,4 +23,12 @@ struct StreamBudgetSettingsTests {
         #expect(throws: ConfigurationError.self) { try UpstreamSettings.resolve(environment: ["ASK_MAX_STREAMS": "many"]) }
         #expect(throws: ConfigurationError.self) { try UpstreamSettings.resolve(environment: ["ASK_MAX_STREAMS": "-1"]) }
     }
+
+    @Test func thePollBudgetDefaultsTo256AndRefusesBadValues() throws {
+        #expect(try UpstreamSettings.resolve(environment: [:]).gatewayConfiguration(workers: 2).ask.maxPolls == 256)
+        let settings = try UpstreamSettings.resolve(environment: ["ASK_MAX_POLLS": "7"])
+        #expect(settings.gatewayConfiguration(workers: 2).ask.maxPolls == 7)
+        #expect(throws: ConfigurationError.self) { try UpstreamSettings.resolve(environment: ["ASK_MAX_POLLS": "0"]) }
+        #expect(throws: ConfigurationError.self) { try UpstreamSettings.resolve(environment: ["ASK_MAX_POLLS": "lots"]) }
+    }
 }
