@@ -71,8 +71,8 @@ public final class Gateway: Sendable {
         idempotency = IdempotencyStore(database: database, lifetime: configuration.idempotencyLifetime)
         migrations = ThreadMigrationStore(database: database)
         migrator = ThreadMigrator(database: database, dialects: dialects)
-        streams = SlotBudget(limit: configuration.ask.maxStreams, inUse: AskMetrics.streaming)
-        polls = SlotBudget(limit: configuration.ask.maxPolls, inUse: AskMetrics.pollsInFlight)
+        streams = SlotBudget(limit: configuration.ask.maxStreams, inUse: { AskMetrics.streaming })
+        polls = SlotBudget(limit: configuration.ask.maxPolls, inUse: { AskMetrics.pollsInFlight })
     }
 
     /// Shutdown has begun: waiting asks answer 202 now, new ones do not wait.

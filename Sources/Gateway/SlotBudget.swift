@@ -12,9 +12,11 @@ import Synchronization
 final class SlotBudget: Sendable {
     let limit: Int
     private let taken = Mutex(0)
-    private let inUse: Meter
+    /// The gauge of slots taken; looked up at first use, after the metrics system is set up
+    /// (a handle made before that would stay a no-op).
+    private let inUse: @Sendable () -> Meter
 
-    init(limit: Int, inUse: Meter) {
+    init(limit: Int, inUse: @escaping @Sendable () -> Meter) {
         self.limit = max(0, limit)
         self.inUse = inUse
     }
@@ -26,12 +28,12 @@ final class SlotBudget: Sendable {
             taken += 1
             return true
         }
-        if acquired { inUse.increment() }
+        if acquired { inUse().increment() }
         return acquired
     }
 
     func release() {
         taken.withLock { $0 -= 1 }
-        inUse.decrement()
+        inUse().decrement()
     }
 }
