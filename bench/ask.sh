@@ -35,6 +35,8 @@
 #   CONC_RUN_MS, CONC_WAIT_MS, CONC_POLL_AFTER_MS (phase 3, default 2000: the simulator's
 #   openai-poll-after-ms, for poll mode and for stream-mode asks beyond the stream budget),
 #   CONC_DB_POOL_MAX (32), CONC_DB_ACQUIRE_TIMEOUT_MS (30000), CONC_SIM_LOG_LEVEL (info),
+#   CONC_MAX_CONNECTIONS (the gateway's UPSTREAM_MAX_CONNECTIONS; default the level, so every
+#   ask the descriptors allow may stream; 512 is the gateway's own default),
 #   PHASES ("1 3"), THREADGATE_BIN, TEST_DATABASE_URL.
 # Output: the summary on stdout; every record, simulator stats snapshot and server log in
 #   bench/out/ask-STAMP-* (ignored by git). Exits non-zero if a phase failed outright.
@@ -57,6 +59,7 @@ conc_run_ms="${CONC_RUN_MS:-40000}"
 conc_wait_ms="${CONC_WAIT_MS:-60000}"
 conc_poll_after="${CONC_POLL_AFTER_MS:-2000}"
 conc_pool_max="${CONC_DB_POOL_MAX:-32}"
+conc_max_connections="${CONC_MAX_CONNECTIONS:-}"
 conc_acquire_ms="${CONC_DB_ACQUIRE_TIMEOUT_MS:-30000}"
 conc_sim_level="${CONC_SIM_LOG_LEVEL:-info}"
 phases="${PHASES:-1 3}"
@@ -313,7 +316,7 @@ for conc_target in "${conc_levels[@]}"; do
     start_simulator "$out-$run-sim.log" "$conc_sim_level" "${sim_flags[@]}"
     start_gateway "$out-$run-gateway.log" ASK_MODE="$mode" ASK_MAX_WAIT_MS=120000 \
         DB_POOL_MAX="$conc_pool_max" DB_ACQUIRE_TIMEOUT_MS="$conc_acquire_ms" \
-        UPSTREAM_MAX_CONNECTIONS="$conc_target" UPSTREAM_TIMEOUT_MS=120000
+        UPSTREAM_MAX_CONNECTIONS="${conc_max_connections:-$conc_target}" UPSTREAM_TIMEOUT_MS=120000
     client asks --port "$gw_port" --token "$token" --count 2 --concurrency 2 --content "warm up" \
         --wait-ms 10000 --out "$out-$run-warmup.jsonl" >/dev/null || true
     sim_cpu0=$(cpu_seconds "$sim_pgid")
@@ -355,12 +358,13 @@ if [ -f "$out-report-1-2.txt" ]; then
     echo
 fi
 if [ -s "$conc_rows" ]; then
-python3 - "$conc_rows" "$conc_run_ms" "$conc_pool_max" "$conc_acquire_ms" "$fd_limit" "$conc_poll_after" "$conc_rate" "$conc_wait_ms" <<'PY'
+python3 - "$conc_rows" "$conc_run_ms" "$conc_pool_max" "$conc_acquire_ms" "$fd_limit" "$conc_poll_after" "$conc_rate" "$conc_wait_ms" \
+    "${conc_max_connections:-level}" <<'PY'
 import json, sys
-rows, run_ms, pool, acquire, fd_limit, poll_after, rate, wait_ms = sys.argv[1:]
+rows, run_ms, pool, acquire, fd_limit, poll_after, rate, wait_ms, max_connections = sys.argv[1:]
 print(f"=== concurrency: asks started at {rate}/s, each its own connection and new thread, runs of {run_ms} ms, "
       f"wait_ms {wait_ms} ===")
-print(f"gateway WORKERS=2 DB_POOL_MAX={pool} per worker, DB_ACQUIRE_TIMEOUT_MS={acquire}, UPSTREAM_MAX_CONNECTIONS=level, "
+print(f"gateway WORKERS=2 DB_POOL_MAX={pool} per worker, DB_ACQUIRE_TIMEOUT_MS={acquire}, UPSTREAM_MAX_CONNECTIONS={max_connections}, "
       f"ASK_MAX_WAIT_MS=120000; descriptor limit {fd_limit} per process")
 fmt = "{:<7} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>7} {:>8} {:>7} {:>8} {:>7} {:>7} {:>5}"
 print(fmt.format("mode", "asks", "in flight", "runs", "200 ok", "errors", "e2e p50 s", "held MB", "RSS MB", "HWM MB",
