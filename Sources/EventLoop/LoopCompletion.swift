@@ -67,9 +67,22 @@ public final class LoopCompletion<Value: Sendable>: @unchecked Sendable {  // fi
 
 /// Runs `start` on `loop`'s thread (inline when already there) and suspends until it
 /// completes the given `LoopCompletion`. Task cancellation runs its `onCancel` action on the loop.
+///
+/// A task off the loop moves there first (for the call only). The loop then resumes it on its
+/// own thread: a resume from another thread can come before the task has suspended, and
+/// ThreadSanitizer (the concurrency runtime is not instrumented) then sees the task's next
+/// writes to its own frames race the loop's reads of them during the resume.
 public func withLoopCallback<Value: Sendable>(
     on loop: EventLoop,
     _ start: @escaping (LoopCompletion<Value>) -> Void
+) async throws -> Value {
+    if loop.inLoop { return try await withLoopCallbackOnLoop(loop, start) }
+    let transfer = UnsafeTransfer(start)
+    return try await withTaskExecutorPreference(loop) { try await withLoopCallbackOnLoop(loop, transfer.value) }
+}
+
+private func withLoopCallbackOnLoop<Value: Sendable>(
+    _ loop: EventLoop, _ start: @escaping (LoopCompletion<Value>) -> Void
 ) async throws -> Value {
     let completion = LoopCompletion<Value>(loop: loop)
     let transfer = UnsafeTransfer(start)

@@ -4,7 +4,7 @@ extension HTTPResponse {
     /// Runs `body` and names `user` on the response it returns, including an error it throws
     /// that has a public form (rendered here as the router would), so the access log and
     /// metrics know who a failed request acted for. Other errors are rethrown unchanged. A later
-    /// response (``HTTPResponse/Body/later(_:)``) gets the same once it is known.
+    /// response (``HTTPResponse/Body/later(_:finishers:)``) gets the same once it is known.
     ///
     /// ```swift
     /// return try await HTTPResponse.attributed(to: caller.subject) { try await next(request) }
