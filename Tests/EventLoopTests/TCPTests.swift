@@ -83,7 +83,9 @@ func startEchoServer(on loop: EventLoop, accepted: LockedValue<Int>? = nil) asyn
             let listener = try await startEchoServer(on: loop)
             let client = try await TCPStream.connect(
                 loop: loop, to: SocketAddress(host: "127.0.0.1", port: listener.localAddress.port))
-            let payload = (0..<(4 * 1024 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            // Twice the largest send buffer here (net.core.wmem_max, 4 MB): a fresh loopback
+            // connection once took a whole 4 MB write at once.
+            let payload = (0..<(8 * 1024 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
             let done = LockedValue(false)
             let queuedRightAfterWrite = try await loop.submit { () -> Int in
                 client.write(payload) { error in done.withLock { $0 = error == nil } }
@@ -94,7 +96,7 @@ func startEchoServer(on loop: EventLoop, accepted: LockedValue<Int>? = nil) asyn
             #expect(echoed == payload)
             #expect(await eventually { done.withLock { $0 } })
             #expect(try await loop.submit { client.pendingWriteBytes } == 0)
-            #expect(queuedRightAfterWrite > 0, "4 MB should not fit in the socket at once")
+            #expect(queuedRightAfterWrite > 0, "8 MB should not fit in the socket at once")
             try await loop.submit {
                 client.close()
                 listener.close()
