@@ -1,3 +1,4 @@
+internal import CUV
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,4 +46,12 @@ public struct DescriptorLimit: Sendable, Equatable {
         guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return (before, before) }
         return (before, current ?? before)
     }
+}
+
+/// The process's heap.
+public enum ProcessHeap {
+    /// Returns the heap's free pages to the system (glibc's `malloc_trim`); true when some were
+    /// returned. Walks every arena: call it off the loop threads.
+    @discardableResult
+    public static func trim() -> Bool { cuv_malloc_trim() == 1 }
 }

@@ -31,6 +31,9 @@ public struct ServeConfiguration: Sendable {
     public var upstreamProbeInterval: Duration = .seconds(10)
     /// `READYZ_REQUIRE_UPSTREAM=1`: an unreachable or unconfigured upstream makes `/readyz` 503.
     public var readinessRequiresUpstream = false
+    /// `MALLOC_TRIM_INTERVAL_MS`: how often freed heap memory goes back to the system (default
+    /// 5 s; 0: never). See `MemoryTrimmer`.
+    public var mallocTrimInterval: Duration = .seconds(5)
 
     public init() {}
 
@@ -61,8 +64,8 @@ public struct ServeConfiguration: Sendable {
     ///     the database settings (`DATABASE_URL`, `DB_POOL_MIN`, `DB_POOL_MAX`, `DB_ACQUIRE_TIMEOUT_MS`,
     ///     `MIGRATIONS_DIR`), the upstream settings (``UpstreamSettings``), the token settings
     ///     (`AUTH_*`, see `AuthConfiguration`), `THREADGATE_BENCH_ROUTES` (`1` or `0`), and the
-    ///     operations settings `METRICS_TOKEN`, `SHUTDOWN_DRAIN_DELAY_MS`, `UPSTREAM_PROBE_INTERVAL_MS`
-    ///     and `READYZ_REQUIRE_UPSTREAM` (`1` or `0`).
+    ///     operations settings `METRICS_TOKEN`, `SHUTDOWN_DRAIN_DELAY_MS`, `UPSTREAM_PROBE_INTERVAL_MS`,
+    ///     `MALLOC_TRIM_INTERVAL_MS` and `READYZ_REQUIRE_UPSTREAM` (`1` or `0`).
     ///   - cores: the default worker count.
     public static func resolve(
         flags: Flags, environment: [String: String], cores: Int
@@ -109,6 +112,10 @@ public struct ServeConfiguration: Sendable {
         if let delay = environment["SHUTDOWN_DRAIN_DELAY_MS"], !delay.isEmpty {
             config.shutdownDrainDelay = .milliseconds(
                 try integer(delay, setting: "SHUTDOWN_DRAIN_DELAY_MS", range: 0...600_000))
+        }
+        if let interval = environment["MALLOC_TRIM_INTERVAL_MS"], !interval.isEmpty {
+            config.mallocTrimInterval = .milliseconds(
+                try integer(interval, setting: "MALLOC_TRIM_INTERVAL_MS", range: 0...3_600_000))
         }
         if let interval = environment["UPSTREAM_PROBE_INTERVAL_MS"], !interval.isEmpty {
             config.upstreamProbeInterval = .milliseconds(

@@ -33,6 +33,8 @@ public enum ServeRuntime {
                 "version": "\(ThreadgateVersion.current)",
             ])
         onListening(gateway)
+        let trimmer = MemoryTrimmer.start(interval: config.mallocTrimInterval)
+        defer { trimmer?.stop() }
         let signal: Int32
         do {
             signal = try await waitForTerminationSignal(on: gateway.loops[0])
