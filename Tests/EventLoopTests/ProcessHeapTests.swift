@@ -21,14 +21,15 @@ private func residentKilobytes() -> Int? {
 struct ProcessHeapTests {
     @Test(.enabled(if: !underSanitizer, "a sanitizer's allocator is not glibc's"))
     func trimmingReturnsFreedPagesToTheSystem() throws {
-        // Other tests share the process and allocate meanwhile: a few attempts, one must show it.
+        // Other tests share the process and its arenas and allocate meanwhile: a few attempts,
+        // one of which must give back at least a quarter of the 64 MB freed.
         var drops: [Int] = []
-        for _ in 0..<3 {
+        for _ in 0..<5 {
             let drop = try freedThenTrimmed()
             drops.append(drop)
-            if drop > 32 * 1024 { break }
+            if drop > 16 * 1024 { break }
         }
-        #expect(drops.contains { $0 > 32 * 1024 }, "RSS drops by the trims, kB: \(drops)")
+        #expect(drops.contains { $0 > 16 * 1024 }, "RSS drops by the trims, kB: \(drops)")
     }
 
     /// 64 MB in small blocks (below glibc's mmap threshold, so they come from an arena), all
