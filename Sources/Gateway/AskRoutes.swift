@@ -18,16 +18,14 @@ extension Gateway {
             return try await self.answer(ask, thread: thread, request)
         }
         routes.post("/threads/{thread_id}/runs/{run_id}/wait") { request in
-            try await self.forRunsBeforeMigration(request, runID: request.parameters["run_id"], answer: .gone) {
-                let thread = try await self.ownedThread(request)
-                let runID = try request.requireParameter("run_id")
-                let deadline = ContinuousClock.now + (try AskRequest.wait(query: request, settings: self.configuration.ask))
-                return .later {
-                    // The run is looked up in the wait: a run from before a migration is found there.
-                    try await self.forRunsBeforeMigration(request, runID: runID, answer: .gone) {
-                        let outcome = try await self.follow(thread, .existing(runID: runID), holder: nil, until: deadline, request)
-                        return try self.askResponse(thread, outcome)
-                    }
+            let thread = try await self.ownedThread(request)
+            let runID = try request.requireParameter("run_id")
+            let deadline = ContinuousClock.now + (try AskRequest.wait(query: request, settings: self.configuration.ask))
+            return .later {
+                // The run is looked up in the wait: a run from before a migration is found there.
+                try await self.forRunsBeforeMigration(request, runID: runID, answer: .gone) {
+                    let outcome = try await self.follow(thread, .existing(runID: runID), holder: nil, until: deadline, request)
+                    return try self.askResponse(thread, outcome)
                 }
             }
         }

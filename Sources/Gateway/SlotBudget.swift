@@ -1,5 +1,5 @@
+import EventLoop
 import Metrics
-import Synchronization
 
 /// How many of one kind of upstream work waiting asks may have under way at once, per process:
 /// streams (`ASK_MAX_STREAMS`) and polls in flight (`ASK_MAX_POLLS`).
@@ -11,7 +11,7 @@ import Synchronization
 /// memory) without bound.
 final class SlotBudget: Sendable {
     let limit: Int
-    private let taken = Mutex(0)
+    private let taken = LockedValue(0)
     /// The gauge of slots taken; looked up at first use, after the metrics system is set up
     /// (a handle made before that would stay a no-op).
     private let inUse: @Sendable () -> Meter
