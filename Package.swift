@@ -168,7 +168,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "EventLoop", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "EventLoop", "TestSupport", .product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: strict),
         .testTarget(name: "HTTPRoutingTests", dependencies: ["HTTPRouting", "HTTP1", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "ThreadgateAppTests",

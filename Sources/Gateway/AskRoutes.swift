@@ -287,7 +287,7 @@ enum AskMetrics {
     static let streamBudgetExhausted = Counter(label: "threadgate_ask_stream_budget_exhausted_total")
     /// Upstream polls of waiting asks in flight now (at most `ASK_MAX_POLLS`).
     static let pollsInFlight = Meter(label: "threadgate_ask_polls_in_flight")
-    /// Polls put off to a later pause because every poll slot was in flight.
+    /// Polls that waited in line because every poll slot was in flight.
     static let pollsDeferred = Counter(label: "threadgate_ask_polls_deferred_total")
     static let upstreamRequests = Recorder(label: "threadgate_ask_upstream_requests")
 

@@ -72,7 +72,8 @@ public final class Gateway: Sendable {
         migrations = ThreadMigrationStore(database: database)
         migrator = ThreadMigrator(database: database, dialects: dialects)
         streams = SlotBudget(limit: configuration.ask.maxStreams, inUse: { AskMetrics.streaming })
-        polls = SlotBudget(limit: configuration.ask.maxPolls, inUse: { AskMetrics.pollsInFlight })
+        polls = SlotBudget(
+            limit: configuration.ask.maxPolls, inUse: { AskMetrics.pollsInFlight }, onWait: { AskMetrics.pollsDeferred.increment() })
     }
 
     /// Shutdown has begun: waiting asks answer 202 now, new ones do not wait.

@@ -66,7 +66,7 @@ public struct AskSettings: Sendable, Equatable {
     /// (`ASK_MAX_STREAMS`); the rest poll. Each stream holds an upstream connection.
     public var maxStreams = 4096
     /// Upstream polls of waiting asks in flight at once, per process (`ASK_MAX_POLLS`); a poll
-    /// past it waits for its ask's next pause.
+    /// past it waits in line for a slot.
     public var maxPolls = 256
 
     public init() {}

@@ -265,20 +265,20 @@ struct RunFollower: Sendable {
         guard let first = progress.run else { return .budget }
         let runID = first.id
         var pause = first.pollAfter ?? settings.pollInitial
-        var nextPause = pause
         while true {
-            let pauseEnd = min(deadline, ContinuousClock.now + nextPause)
+            let pauseEnd = min(deadline, ContinuousClock.now + pause)
             let interruption = WaitInterruption(deadline: pauseEnd, alarms: alarms, drain: drain)
             await interruption.pause()
             interruption.end()
             try Task.checkCancellation()  // the client went away
             if interruption.reason == .draining { return .draining }
             if ContinuousClock.now >= deadline { return .budget }
-            guard polls.tryAcquire() else {
-                // Every poll slot is in flight: this ask polls after a short pause instead.
-                AskMetrics.pollsDeferred.increment()
-                nextPause = settings.pollInitial
-                continue
+            // Every poll slot in flight: wait in line for one (first come, first served).
+            switch await polls.acquire(until: deadline, alarms: alarms, drain: drain) {
+            case .acquired: break
+            case .deadline: return .budget
+            case .draining: return .draining
+            case .cancelled: throw CancellationError()
             }
             progress.counted()
             let retrieved: RaceResult<UpstreamRun>
@@ -301,7 +301,6 @@ struct RunFollower: Sendable {
             progress.saw(run)
             if Self.isSettled(run.status) { return .settled }
             pause = run.pollAfter ?? min(pause * 3 / 2, settings.pollMaximum)
-            nextPause = pause
         }
     }
 

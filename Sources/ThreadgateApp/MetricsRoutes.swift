@@ -92,6 +92,6 @@ enum MetricsHelp {
         "threadgate_ask_streams_open": "Waiting asks following their run over an upstream stream (at most ASK_MAX_STREAMS).",
         "threadgate_ask_stream_budget_exhausted_total": "Asks that polled because every stream slot was taken.",
         "threadgate_ask_polls_in_flight": "Upstream polls of waiting asks in flight (at most ASK_MAX_POLLS).",
-        "threadgate_ask_polls_deferred_total": "Polls put off to a later pause because every poll slot was in flight.",
+        "threadgate_ask_polls_deferred_total": "Polls that waited in line for a slot because every poll slot was in flight.",
     ]
 }

@@ -22,7 +22,7 @@ import EventLoop
 /// | `ASK_MAX_WAIT_MS` | `120000` | the largest `wait_ms` honoured |
 /// | `ASK_HEARTBEAT_MS` | `15000` | comment lines on idle event streams |
 /// | `ASK_MAX_STREAMS` | ¾ of `UPSTREAM_MAX_CONNECTIONS` × `WORKERS`, at most (descriptor limit − 1024) / 3 | asks following their run over an upstream stream at once; further asks poll |
-/// | `ASK_MAX_POLLS` | `256` | upstream polls of waiting asks in flight at once; a poll past it waits for its ask's next pause |
+/// | `ASK_MAX_POLLS` | `256` | upstream polls of waiting asks in flight at once; a poll past it waits in line for a slot |
 /// | `IDEMPOTENCY_TTL_SECONDS` | `86400` | how long an `Idempotency-Key` is remembered |
 public struct UpstreamSettings: Sendable {
     public var baseURL: String?

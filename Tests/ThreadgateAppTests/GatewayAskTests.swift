@@ -310,7 +310,7 @@ struct GatewayAskTests {
         }
     }
 
-    @Test(arguments: DialectKind.allCases) func pollsBeyondThePollBudgetWaitForALaterPause(dialect: DialectKind) async throws {
+    @Test(arguments: DialectKind.allCases) func pollsBeyondThePollBudgetWaitInLineForASlot(dialect: DialectKind) async throws {
         // One poll in flight at a time, and every upstream answer 150 ms late: four asks polling
         // together must take turns, and each still gets its answer.
         var slow = FaultSettings()
