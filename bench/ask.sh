@@ -35,8 +35,9 @@
 #   CONC_RUN_MS, CONC_WAIT_MS, CONC_POLL_AFTER_MS (phase 3, default 2000: the simulator's
 #   openai-poll-after-ms, for poll mode and for stream-mode asks beyond the stream budget),
 #   CONC_DB_POOL_MAX (32), CONC_DB_ACQUIRE_TIMEOUT_MS (30000), CONC_SIM_LOG_LEVEL (info),
-#   CONC_MAX_CONNECTIONS (the gateway's UPSTREAM_MAX_CONNECTIONS; default the level, so every
-#   ask the descriptors allow may stream; 512 is the gateway's own default),
+#   CONC_MAX_CONNECTIONS (the gateway's UPSTREAM_MAX_CONNECTIONS; default unset: the gateway's
+#   own 512 per worker, under which 768 asks stream and the rest poll; the level lets as many
+#   asks stream as the descriptors allow),
 #   PHASES ("1 3"), THREADGATE_BIN, TEST_DATABASE_URL.
 # Output: the summary on stdout; every record, simulator stats snapshot and server log in
 #   bench/out/ask-STAMP-* (ignored by git). Exits non-zero if a phase failed outright.
@@ -314,9 +315,11 @@ for conc_target in "${conc_levels[@]}"; do
     # Both modes: stream mode polls too, for asks beyond its stream budget (ASK_MAX_STREAMS).
     sim_flags=(--run-queued-ms 0 --poll-after-ms "$conc_poll_after")
     start_simulator "$out-$run-sim.log" "$conc_sim_level" "${sim_flags[@]}"
+    connections=()
+    [ -z "$conc_max_connections" ] || connections=(UPSTREAM_MAX_CONNECTIONS="$conc_max_connections")
     start_gateway "$out-$run-gateway.log" ASK_MODE="$mode" ASK_MAX_WAIT_MS=120000 \
         DB_POOL_MAX="$conc_pool_max" DB_ACQUIRE_TIMEOUT_MS="$conc_acquire_ms" \
-        UPSTREAM_MAX_CONNECTIONS="${conc_max_connections:-$conc_target}" UPSTREAM_TIMEOUT_MS=120000
+        "${connections[@]}" UPSTREAM_TIMEOUT_MS=120000
     client asks --port "$gw_port" --token "$token" --count 2 --concurrency 2 --content "warm up" \
         --wait-ms 10000 --out "$out-$run-warmup.jsonl" >/dev/null || true
     sim_cpu0=$(cpu_seconds "$sim_pgid")
@@ -359,28 +362,31 @@ if [ -f "$out-report-1-2.txt" ]; then
 fi
 if [ -s "$conc_rows" ]; then
 python3 - "$conc_rows" "$conc_run_ms" "$conc_pool_max" "$conc_acquire_ms" "$fd_limit" "$conc_poll_after" "$conc_rate" "$conc_wait_ms" \
-    "${conc_max_connections:-level}" <<'PY'
+    "${conc_max_connections:-512 (its default)}" <<'PY'
 import json, sys
 rows, run_ms, pool, acquire, fd_limit, poll_after, rate, wait_ms, max_connections = sys.argv[1:]
 print(f"=== concurrency: asks started at {rate}/s, each its own connection and new thread, runs of {run_ms} ms, "
       f"wait_ms {wait_ms} ===")
 print(f"gateway WORKERS=2 DB_POOL_MAX={pool} per worker, DB_ACQUIRE_TIMEOUT_MS={acquire}, UPSTREAM_MAX_CONNECTIONS={max_connections}, "
       f"ASK_MAX_WAIT_MS=120000; descriptor limit {fd_limit} per process")
-fmt = "{:<7} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>7} {:>8} {:>7} {:>8} {:>7} {:>7} {:>5}"
-print(fmt.format("mode", "asks", "in flight", "runs", "200 ok", "errors", "e2e p50 s", "held MB", "RSS MB", "HWM MB",
-                 "peak fds", "gw CPU", "sim CPU", "load"))
+fmt = "{:<7} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>13} {:>7} {:>8} {:>7} {:>8} {:>7} {:>7} {:>5}"
+print(fmt.format("mode", "asks", "in flight", "runs", "200 ok", "errors", "e2e p50 s", "late p50/p99 s", "held MB", "RSS MB",
+                 "HWM MB", "peak fds", "gw CPU", "sim CPU", "load"))
 notes, best = [], {}
 for line in open(rows):
     mode, level, records, runs, load, summary, gw_cpu, sim_cpu, gw_ok, sim_ok, gw_errors = line.rstrip("\n").split("\t")
     s = json.loads(summary)
     if not s:
-        print(fmt.format(mode, level, "failed", runs, "-", "-", "-", "-", "-", "-", "-", gw_cpu, sim_cpu, load))
+        print(fmt.format(mode, level, "failed", runs, "-", "-", "-", "-", "-", "-", "-", "-", gw_cpu, sim_cpu, load))
         continue
-    e2e = sorted(r["recv"] - r["sent"] for r in map(json.loads, open(records))
-                 if r.get("http") == 200 and r.get("status") == "completed")
+    completed = [r for r in map(json.loads, open(records)) if r.get("http") == 200 and r.get("status") == "completed"]
+    e2e = sorted(r["recv"] - r["sent"] for r in completed)
     p50 = f"{e2e[len(e2e) // 2]:.1f}" if e2e else "-"
+    # How long after the run completed its answer arrived (completed_at has whole seconds).
+    late = sorted(r["recv"] - r["completed_at"] for r in completed if r.get("completed_at"))
+    late_text = f"{late[len(late) // 2]:.1f}/{late[min(len(late) - 1, len(late) * 99 // 100)]:.1f}" if late else "-"
     held = s.get("rss_held_kb")
-    print(fmt.format(mode, s["asks"], s["peak_in_flight"], runs, s["completed_200"], s["errors"], p50,
+    print(fmt.format(mode, s["asks"], s["peak_in_flight"], runs, s["completed_200"], s["errors"], p50, late_text,
                      round(held / 1024) if held else "-", round(s.get("rss_peak_kb", 0) / 1024), round(s.get("hwm_kb", 0) / 1024),
                      s.get("fds_peak", "-"), gw_cpu, sim_cpu, load))
     ok = s["completed_200"] == int(level) and s["errors"] == 0
