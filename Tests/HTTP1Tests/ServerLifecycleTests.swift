@@ -133,19 +133,19 @@ extension ServerSocketTests {
                 try await onThread { try client.send(getRequest("/big?bytes=\(total)")) }
 
                 // The client reads nothing: the producer must stall well before the end.
-                var last = -1
+                var samples: [Int] = []
                 var stable = false
-                for _ in 0..<40 {
+                for _ in 0..<150 {
                     try await Task.sleep(for: .milliseconds(100))
                     let produced = server.responder.streamProbe.produced
-                    if produced == last && produced > 0 {
+                    if produced > 0 && produced == samples.last {
                         stable = true
                         break
                     }
-                    last = produced
+                    samples.append(produced)
                 }
                 let stalled = server.responder.streamProbe
-                #expect(stable, "the producer never stalled (produced \(stalled.produced))")
+                #expect(stable, "the producer never stalled (bytes produced every 100 ms: \(samples))")
                 #expect(!stalled.finished)
                 #expect(stalled.produced < total, "all \(total) bytes were produced for a client that reads nothing")
                 let bound = ConnectionBodyWriter.highWaterMark + 64 * 1024 + 64
@@ -186,7 +186,7 @@ extension ServerSocketTests {
                 }
                 #expect(response.status == 200)
                 #expect(response.body.count == total)
-                let mismatch = response.body.indices.first { response.body[$0] != TestResponder.bigByte($0) }
+                let mismatch = PatternBody.firstMismatch(in: response.body, at: 0)
                 #expect(mismatch == nil, "first wrong byte at \(mismatch ?? -1)")
                 #expect(await eventually { server.responder.streamProbe.finished })
                 #expect(server.responder.streamProbe.maxPendingWriteBytes <= bound)

@@ -170,9 +170,6 @@ final class TestResponder: HTTPResponder {
         })
     }
 
-    /// The byte at `offset` of the `/big` body.
-    static func bigByte(_ offset: Int) -> UInt8 { UInt8(truncatingIfNeeded: offset &* 7 &+ offset >> 16) }
-
     private func big(total: Int) -> HTTPResponse {
         probe.withLock { $0 = StreamProbe() }
         return HTTPResponse(status: .ok, body: .stream { writer in
@@ -194,11 +191,10 @@ final class TestResponder: HTTPResponder {
             defer { sampler.cancel() }
             if connection.value == nil { self.record("big:no-connection") }
             var sent = 0
-            let chunkSize = 64 * 1024
             do {
                 while sent < total {
-                    let count = min(chunkSize, total - sent)
-                    try await writer.write((sent..<(sent + count)).map(Self.bigByte))
+                    let count = min(PatternBody.maxSlice, total - sent)
+                    try await writer.write(PatternBody.bytes(at: sent, count: count))
                     sent += count
                     sample()
                     probe.withLock { $0.produced = sent }

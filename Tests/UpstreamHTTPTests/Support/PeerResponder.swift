@@ -102,8 +102,8 @@ final class PeerResponder: HTTPResponder {
             return .immediate(HTTPResponse(status: .ok, body: .stream { writer in
                 var sent = 0
                 while sent < total {
-                    let count = min(64 * 1024, total - sent)
-                    try await writer.write(Self.bigBytes(at: sent, count: count))
+                    let count = min(PatternBody.maxSlice, total - sent)
+                    try await writer.write(PatternBody.bytes(at: sent, count: count))
                     sent += count
                 }
                 self.record("big:done")
@@ -111,29 +111,5 @@ final class PeerResponder: HTTPResponder {
         default:
             return .immediate(HTTPResponse(status: .notFound, bytes: Array("no route".utf8)))
         }
-    }
-
-    /// `/big`'s body repeats these 251 bytes (a prime period, so chunk edges never line up).
-    private static let pattern: [UInt8] = (0..<(251 + 64 * 1024)).map { UInt8(truncatingIfNeeded: ($0 % 251) &* 7 &+ 3) }
-
-    /// `count` bytes of the `/big` body from `offset` (at most 64 KB).
-    static func bigBytes(at offset: Int, count: Int) -> [UInt8] {
-        let start = offset % 251
-        return Array(pattern[start..<(start + count)])
-    }
-
-    /// True when `chunk` is the `/big` body's bytes from `offset`.
-    static func isBigBody(_ chunk: [UInt8], at offset: Int) -> Bool {
-        var position = 0
-        while position < chunk.count {
-            let count = min(64 * 1024, chunk.count - position)
-            let expected = bigBytes(at: offset + position, count: count)
-            let same = chunk.withUnsafeBytes { actual in
-                expected.withUnsafeBytes { memcmp(actual.baseAddress! + position, $0.baseAddress!, count) == 0 }
-            }
-            guard same else { return false }
-            position += count
-        }
-        return true
     }
 }
