@@ -114,6 +114,8 @@ final class BodyChannel: @unchecked Sendable {  // state confined to `loop`'s th
         } catch let error as UpstreamHTTPError {
             throw error
         } catch {
+            // A read cancelled before it reached the loop registered no cancel action.
+            abandon()
             throw UpstreamHTTPError(.cancelled, detail: "body read cancelled")
         }
     }

@@ -112,7 +112,7 @@ extension AssistantsSocketTests {
                 let cancelledAt = monotonicMillis()
                 consumer.cancel()
                 let (error, names) = await consumer.value
-                #expect(monotonicMillis() - cancelledAt < 500)
+                #expect(monotonicMillis() - cancelledAt < 4_000, "the 8 s run was waited for")
                 #expect(error?.isCancelled == true)
                 #expect(error?.kind == .transport)
                 #expect(Array(names.prefix(3)) == ["thread.run.created", "thread.run.queued", "thread.run.in_progress"])

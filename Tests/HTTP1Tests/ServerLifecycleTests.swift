@@ -60,7 +60,7 @@ extension ServerSocketTests {
                 #expect(!response.closes)
                 let start = EventLoop.monotonicNanoseconds
                 await server.server.shutdown(gracePeriod: .seconds(5))
-                #expect(millisSince(start) < 1_000)
+                #expect(millisSince(start) < 4_000, "the 5 s grace period was waited out")
                 let rest = try await onThread { try client.readUntilClosed() }
                 #expect(rest.bytes.isEmpty)
             }
@@ -92,7 +92,7 @@ extension ServerSocketTests {
             try await withServer(loops: 2) { server in
                 let start = EventLoop.monotonicNanoseconds
                 await server.server.shutdown(gracePeriod: .seconds(5))
-                #expect(millisSince(start) < 1_000)
+                #expect(millisSince(start) < 4_000, "the 5 s grace period was waited out")
                 await server.server.shutdown(gracePeriod: .seconds(5))  // twice is harmless
                 #expect(BlockingClient.connectErrno(port: server.port) == ECONNREFUSED)
             }

@@ -62,7 +62,7 @@ extension ServerSocketTests {
                 let result = try await refusal(
                     server, Array("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000000\r\n\r\n".utf8))
                 expectRefused(result, status: 413, code: "body_too_large")
-                #expect(millisSince(start) < 2_000)
+                #expect(millisSince(start) < 5_000, "the 413 waited for the body")
             }
         }
 

@@ -27,7 +27,7 @@ extension ServerSocketTests {
                 #expect(response.closes)
                 #expect(response.text.contains("request_header_timeout"))
                 #expect(rest.isEmpty)
-                #expect(elapsed >= 190 && elapsed < 2_000, "took \(elapsed) ms")
+                #expect(elapsed >= 190 && elapsed < 5_000, "took \(elapsed) ms")
             }
         }
 
@@ -47,7 +47,7 @@ extension ServerSocketTests {
                     return (response.status, millisSince(start))
                 }
                 #expect(status == 408)
-                #expect(elapsed < 1_500)
+                #expect(elapsed < 3_000, "took \(elapsed) ms")
             }
         }
 
@@ -80,7 +80,7 @@ extension ServerSocketTests {
                 #expect(response.status == 200)
                 #expect(!response.closes)
                 #expect(rest.isEmpty, "an idle close sends nothing")
-                #expect(idle >= 150 && idle < 2_000, "closed after \(idle) ms")
+                #expect(idle >= 150 && idle < 5_000, "closed after \(idle) ms")
             }
         }
 
@@ -93,7 +93,7 @@ extension ServerSocketTests {
                     return (try client.readUntilClosed().bytes, millisSince(start))
                 }
                 #expect(rest.isEmpty)
-                #expect(elapsed < 2_000)
+                #expect(elapsed < 5_000, "took \(elapsed) ms")
             }
         }
 

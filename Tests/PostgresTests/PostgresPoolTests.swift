@@ -40,7 +40,7 @@ struct PostgresPoolTests {
             #expect(pool.statistics.waiters == 1)
             await expectPostgresError(.poolExhausted) { _ = try await waiter.value }
             let elapsed = seconds(since: start)
-            #expect(elapsed >= 0.25 && elapsed < 2)
+            #expect(elapsed >= 0.25 && elapsed < 6, "took \(elapsed) s")
             #expect(pool.statistics.waiters == 0)
             // A waiter gets the connection as soon as it comes back.
             let second = Task(executorPreference: db.loop) { try await pool.query(PostgresQuery("SELECT 7"))[0].decode(column: 0, as: Int.self) }

@@ -344,17 +344,21 @@ struct GatewayAskTests {
         try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
             let thread = try await Self.newThread(stack, alice)
-            // Send the ask and hang up before the run ends.
-            try await onThread {
+            // Send the ask and hang up once its run exists, before the run ends.
+            let socket = try await onThread {
                 let socket = try connectLoopback(stack.port)
-                defer { close(socket) }
                 let body = Array("{\"content\":\"gone [[slow:800]]\",\"wait_ms\":20000}".utf8)
                 let head = "POST /v1/threads/\(thread)/ask HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice)\r\n"
                     + "Idempotency-Key: gone-1\r\nContent-Length: \(body.count)\r\n\r\n"
                 let bytes = Array(head.utf8) + body
                 _ = bytes.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                usleep(200_000)
+                return socket
             }
+            let started = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(20)) {
+                (try? await rowCount(stack, "runs")) == 1
+            }
+            close(socket)
+            #expect(started, "the ask never started its run")
             // The run goes on and stays retrievable; the thread is usable again afterwards.
             var runs = try await stack.object("GET", "/v1/threads/\(thread)/runs", token: alice)
             for _ in 0..<100 where runs["data"]?[0]?["status"] != "completed" {
@@ -416,7 +420,11 @@ struct GatewayAskTests {
         try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
             async let pending = stack.call("POST", "/v1/ask", token: alice, json: ["content": "outlive me [[slow:3000]]", "wait_ms": 30_000])
-            try await Task.sleep(for: .milliseconds(400))
+            // Stop once the ask is waiting on its run.
+            let waiting = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(20)) {
+                (try? await rowCount(stack, "runs")) == 1
+            }
+            #expect(waiting, "the ask never started its run")
             await stack.server.stop(gracePeriod: .seconds(5))
             let response = try await pending
             #expect(response.status == 202, "\(response.text)")

@@ -43,7 +43,9 @@ struct ReadinessWithoutDatabaseTests {
     @Test func aDatabaseThatNeverAnswersIsBoundedByTheProbeTimeout() async throws {
         let listener = SilentListener()
         defer { listener.close() }
-        let url = "hostaddr=127.0.0.1 port=\(listener.port) dbname=app user=app connect_timeout=2"
+        // The pool's own connect attempt would give up only after 10 s: an answer well before
+        // that comes from the probe's timeout.
+        let url = "hostaddr=127.0.0.1 port=\(listener.port) dbname=app user=app connect_timeout=10"
         let readiness = Readiness.Settings(timeout: .milliseconds(300), migrationsCacheTTL: .milliseconds(100))
         try await withGateway(try testConfiguration(databaseURL: url), readiness: readiness) { port in
             let start = ContinuousClock.now
@@ -51,10 +53,8 @@ struct ReadinessWithoutDatabaseTests {
             let elapsed = ContinuousClock.now - start
             #expect(ready.status == 503)
             #expect(try checkStatus(ready, "database") == "unavailable")
-            // The probe's timeout usually ends the wait; on a loaded machine the pool's 2 s connect
-            // attempt can fail first. Either way the answer is 503 "unavailable", and in time.
-            #expect(ready.text.contains("did not answer") || ready.text.contains("Cannot connect"))
-            #expect(elapsed < .seconds(2), "the probe took \(elapsed)")
+            #expect(ready.text.contains("did not answer"), "\(ready.text)")
+            #expect(elapsed < .seconds(5), "the probe took \(elapsed)")
             #expect(try await get("/healthz", port: port).status == 200)
         }
     }

@@ -80,7 +80,7 @@ extension UpstreamSocketTests {
                 let elapsed = millisSince(start)
                 #expect(response.status == 200)
                 #expect(response.attempts == 2)
-                #expect(elapsed >= 1000 && elapsed < 2500, "took \(elapsed) ms")
+                #expect(elapsed >= 1000 && elapsed < 5_000, "took \(elapsed) ms")
             }
         }
 
@@ -92,7 +92,7 @@ extension UpstreamSocketTests {
                 let elapsed = millisSince(start)
                 #expect(response.status == 200)
                 #expect(response.attempts == 2)
-                #expect(elapsed >= 300 && elapsed < 2000, "took \(elapsed) ms")
+                #expect(elapsed >= 300 && elapsed < 4_000, "took \(elapsed) ms")
             }
         }
 
@@ -106,7 +106,7 @@ extension UpstreamSocketTests {
                 #expect(response.status == 429)
                 #expect(response.attempts == 1)
                 #expect(response.retryAfter == .seconds(30))
-                #expect(millisSince(start) < 1000)
+                #expect(millisSince(start) < 10_000, "the 30 s pause was waited for")
             }
         }
 
@@ -118,7 +118,7 @@ extension UpstreamSocketTests {
                 #expect(response.status == 503)
                 // 100 ms, then 200 ms would end after 250 ms: two attempts.
                 #expect(response.attempts == 2)
-                #expect(millisSince(start) < 1000)
+                #expect(millisSince(start) < 5_000)
             }
         }
 

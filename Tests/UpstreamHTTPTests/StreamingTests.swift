@@ -88,25 +88,54 @@ extension UpstreamSocketTests {
             try await withPeer { peer in
                 let response = try await peer.client.stream(UpstreamRequest(url: peer.url("/stall")))
                 let body = response.body
+                let (firstChunk, firstChunkSeen) = AsyncStream<Void>.makeStream()
                 let consumer = Task { () -> (UpstreamHTTPError?, Int) in
                     var chunks = 0
                     do {
-                        for try await _ in body { chunks += 1 }
+                        for try await _ in body {
+                            chunks += 1
+                            firstChunkSeen.yield()
+                        }
                         return (nil, chunks)
                     } catch {
                         return (error as? UpstreamHTTPError, chunks)
                     }
                 }
-                try await Task.sleep(for: .milliseconds(100))
+                // Cancel once the first chunk is in and the stall has begun (a fixed pause alone
+                // was not always long enough for the first chunk under ThreadSanitizer).
+                for await _ in firstChunk { break }
+                try await Task.sleep(for: .milliseconds(50))
                 let cancelledAt = EventLoop.monotonicNanoseconds
                 consumer.cancel()
                 let (error, chunks) = await consumer.value
-                #expect(millisSince(cancelledAt) < 200)
+                #expect(millisSince(cancelledAt) < 2_000, "the stalled stream was not aborted")
                 #expect(chunks == 1)
                 #expect(error?.code == .cancelled)
                 // The loop removes the aborted transfer right after the consumer hears of it.
                 let removed = await eventually(pollInterval: .milliseconds(5)) { await peer.client.statistics().transfers == 0 }
                 #expect(removed)
+            }
+        }
+
+        /// A task cancelled between two reads never registers a cancel action on the loop.
+        @Test func aReadStartedInACancelledTaskAbortsTheTransfer() async throws {
+            try await withPeer { peer in
+                let response = try await peer.client.stream(UpstreamRequest(url: peer.url("/stall")))
+                let body = response.body
+                let consumer = Task { () -> UpstreamHTTPError? in
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    do {
+                        for try await _ in body {}
+                        return nil
+                    } catch {
+                        return error as? UpstreamHTTPError
+                    }
+                }
+                #expect(await consumer.value?.code == .cancelled)
+                let removed = await eventually(pollInterval: .milliseconds(5)) { await peer.client.statistics().transfers == 0 }
+                #expect(removed, "the transfer outlived its cancelled consumer")
+                let noticed = await eventually(pollInterval: .milliseconds(5)) { peer.responder.recorded.contains("stall:cancelled") }
+                #expect(noticed)
             }
         }
     }

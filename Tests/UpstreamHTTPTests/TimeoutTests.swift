@@ -19,7 +19,7 @@ extension UpstreamSocketTests {
                 let elapsed = millisSince(start)
                 #expect(error?.code == .connectTimeout, "\(error.map { String(reflecting: $0) } ?? "no error")")
                 #expect(error?.isTimeout == true)
-                #expect(elapsed >= 190 && elapsed < 1500, "took \(elapsed) ms")
+                #expect(elapsed >= 190 && elapsed < 5_000, "took \(elapsed) ms")
             }
         }
 
@@ -28,12 +28,12 @@ extension UpstreamSocketTests {
                 let start = EventLoop.monotonicNanoseconds
                 let error = await upstreamError {
                     try await peer.client.execute(UpstreamRequest(
-                        url: peer.url("/slow?ms=3000"), timeouts: UpstreamTimeouts(total: .milliseconds(200))))
+                        url: peer.url("/slow?ms=10000"), timeouts: UpstreamTimeouts(total: .milliseconds(200))))
                 }
                 let elapsed = millisSince(start)
                 #expect(error?.code == .totalTimeout, "\(error.map { String(reflecting: $0) } ?? "no error")")
                 #expect(error?.attempts == 1)  // a timeout after sending is not retried
-                #expect(elapsed >= 190 && elapsed < 1500, "took \(elapsed) ms")
+                #expect(elapsed >= 190 && elapsed < 5_000, "took \(elapsed) ms")
             }
         }
 
@@ -46,7 +46,7 @@ extension UpstreamSocketTests {
                 }
                 let elapsed = millisSince(start)
                 #expect(error?.code == .stalled, "\(error.map { String(reflecting: $0) } ?? "no error")")
-                #expect(elapsed >= 240 && elapsed < 1500, "took \(elapsed) ms")
+                #expect(elapsed >= 240 && elapsed < 5_000, "took \(elapsed) ms")
             }
         }
 
@@ -61,7 +61,7 @@ extension UpstreamSocketTests {
                 }
                 #expect(chunks == ["first;"])
                 #expect(error?.code == .stalled)
-                #expect(millisSince(start) < 1500)
+                #expect(millisSince(start) < 5_000, "the stalled stream was waited for")
             }
         }
 
@@ -86,12 +86,11 @@ extension UpstreamSocketTests {
                 let client = peer.client
                 let url = peer.url("/slow?ms=5000")
                 let task = Task { await upstreamError { try await client.execute(UpstreamRequest(url: url)) } }
-                try await Task.sleep(for: .milliseconds(100))
-                #expect(await client.statistics().transfers == 1)
+                #expect(await eventually { await client.statistics().transfers == 1 })
                 let cancelledAt = EventLoop.monotonicNanoseconds
                 task.cancel()
                 let error = await task.value
-                #expect(millisSince(cancelledAt) < 200)
+                #expect(millisSince(cancelledAt) < 2_000, "the 5 s response was waited for")
                 #expect(error?.code == .cancelled)
                 let statistics = await client.statistics()
                 #expect(statistics.transfers == 0)
@@ -115,7 +114,7 @@ extension UpstreamSocketTests {
                 let cancelledAt = EventLoop.monotonicNanoseconds
                 task.cancel()
                 let error = await task.value
-                #expect(millisSince(cancelledAt) < 200)
+                #expect(millisSince(cancelledAt) < 2_000, "the 5 s backoff was waited for")
                 #expect(error?.code == .cancelled)
                 #expect(error?.attempts == 1)
                 #expect(peer.responder.hitCount("c1") == 1)

@@ -115,7 +115,13 @@ enum TokenMinterShortcut {
 }
 
 /// The simulator's two assistants as Responses profiles, in a file written once per process.
-func responsesProfilesFile() throws -> String {
+func responsesProfilesFile() throws -> String { try profilesFileOnce.get() }
+
+/// Written once per test process: suites run in parallel, and rewriting the file while
+/// another gateway read it once handed that gateway an empty file.
+private let profilesFileOnce = Result<String, any Error> { try writeProfilesFile() }
+
+private func writeProfilesFile() throws -> String {
     let path = "/tmp/threadgate-test-profiles-\(getpid()).json"
     let function: (String) -> JSONValue = { name in
         ["type": "function", "name": .string(name), "parameters": ["type": "object", "properties": [:]]]

@@ -6,7 +6,8 @@ import Glibc
 
 /// A private nginx serving HTTPS with HTTP/2 on loopback, with a fresh self-signed
 /// certificate for `localhost` and 127.0.0.1. Its access log records each request's
-/// connection serial number and protocol, so tests can count connections and see HTTP/2.
+/// connection serial number, protocol and times, so tests can count connections, see HTTP/2
+/// and see which requests were in progress together.
 /// (Plain POSIX, no Foundation: the sanitizer runs stay free of its reports.)
 ///
 /// - `/hello`: 200 `hello`.
@@ -49,7 +50,7 @@ final class NginxTLS: @unchecked Sendable {  // immutable after init; the proces
             error_log \(path)/error.log warn;
             events { worker_connections 64; }
             http {
-                log_format conn '$connection $server_protocol $request_uri';
+                log_format conn '$connection $server_protocol $request_uri $msec $request_time';
                 access_log \(path)/access.log conn;
                 client_body_temp_path \(path)/body;
                 proxy_temp_path \(path)/proxy;
@@ -95,11 +96,25 @@ final class NginxTLS: @unchecked Sendable {  // immutable after init; the proces
         }
     }
 
-    /// The access log: one `(connection, protocol, uri)` per request.
-    func accessLog() -> [(connection: String, protocol: String, uri: String)] {
-        Self.read(directory + "/access.log").split(separator: "\n").compactMap { line in
+    /// One request in the access log; times in milliseconds of the wall clock.
+    struct Request {
+        var connection: String
+        var `protocol`: String
+        var uri: String
+        var startMillis: Int
+        var endMillis: Int
+    }
+
+    /// The access log, one entry per request, in the order nginx finished them.
+    func accessLog() -> [Request] {
+        /// nginx prints both times with exactly three decimals ("1732312345.123", "0.201").
+        func millis(_ seconds: Substring) -> Int? { Int(seconds.filter { $0 != "." }) }
+        return Self.read(directory + "/access.log").split(separator: "\n").compactMap { line in
             let parts = line.split(separator: " ")
-            return parts.count == 3 ? (String(parts[0]), String(parts[1]), String(parts[2])) : nil
+            guard parts.count == 5, let end = millis(parts[3]), let duration = millis(parts[4]) else { return nil }
+            return Request(
+                connection: String(parts[0]), protocol: String(parts[1]), uri: String(parts[2]),
+                startMillis: end - duration, endMillis: end)
         }
     }
 
