@@ -231,15 +231,16 @@ if command -v strace >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>
 fi
 trace_n=0
 # start_server LOG COMMAND...: starts the binary in the background (under strace -c when
-# available) and sets server_pid to the threadgate process itself.
+# available) and sets server_pid to the threadgate process itself (waiting up to 30 s for strace's
+# child to have become threadgate).
 start_server() {
     local log=$1
     shift
     if [ "$tracing" = 1 ]; then
         trace_n=$((trace_n + 1))
         strace -f -qq -c -o "$tmp/strace.$trace_n" -- "$@" >"$log" 2>&1 &
-        local tracer=$! child=""
-        for _ in $(seq 50); do
+        local tracer=$! child="" deadline=$((SECONDS + 30))
+        while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$tracer" 2>/dev/null; do
             child=$(pgrep -P "$tracer" -x threadgate || true)
             [ -n "$child" ] && break
             sleep 0.1
@@ -252,10 +253,11 @@ start_server() {
         tracer_pid=""
     fi
 }
-# listening_port LOG: waits up to 10 s for the `listening` log line and prints its port.
+# listening_port LOG: waits up to 60 s (strace slows the start, `serve --migrate` migrates first)
+# for the `listening` log line and prints its port.
 listening_port() {
-    local port=""
-    for _ in $(seq 100); do
+    local port="" deadline=$((SECONDS + 60))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         port=$(grep -o '"port":[0-9]*' "$1" 2>/dev/null | head -n 1 | cut -d: -f2 || true)
         [ -n "$port" ] && break
         [ -n "$server_pid" ] && ! kill -0 "$server_pid" 2>/dev/null && break
@@ -347,7 +349,8 @@ if [ -x "$bin" ]; then
             port=$(listening_port "$log")
             if [ -n "$port" ]; then
                 ready=""
-                for _ in $(seq 50); do
+                deadline=$((SECONDS + 60))
+                while [ "$SECONDS" -lt "$deadline" ]; do
                     ready=$(http_status "http://127.0.0.1:$port/readyz")
                     [ "$ready" = 200 ] && break
                     sleep 0.1

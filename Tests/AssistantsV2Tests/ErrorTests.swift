@@ -45,7 +45,8 @@ extension AssistantsSocketTests {
 
         @Test func runActive400sKeepTheExactMessages() async throws {
             try await withAssistants { h async throws in
-                let thread = try await h.thread(saying: "busy [[slow:2000]]")
+                // Busy far longer than the four requests below take, even on a loaded machine.
+                let thread = try await h.thread(saying: "busy [[slow:10000]]")
                 let run = try await h.client.createRun(threadID: thread, CreateRunRequest(assistantID: "asst_default")).value
                 let message = await assistantsError { () async throws(AssistantsError) in
                     try await h.client.createMessage(threadID: thread, .user("again"))

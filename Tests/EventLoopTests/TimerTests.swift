@@ -57,7 +57,7 @@ import TestSupport
             let caughtAt = try await task.value
             #expect(caughtAt > 0, "the sleep was not cancelled")
             let took = caughtAt &- cancelledAt
-            #expect(took < 500_000_000, "cancellation took \(took) ns")
+            #expect(took < 5_000_000_000, "cancellation took \(took) ns")
             try await expectNoOpenHandles(loop)
         }
     }

@@ -1,7 +1,8 @@
 import DatabaseTestSupport
 import EventLoop
-import Postgres
+@testable import Postgres
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -119,9 +120,10 @@ struct PostgresConnectionTests {
     @Test func inputWhileIdleIsReadAndKeepsThePooledConnection() async throws {
         try await withTestDatabase(migrate: false) { db in
             let pool = PostgresPool(loop: db.loop, configuration: .init(connection: db.configuration, maximumConnections: 1))
-            let backend = try await pool.withConnection { connection in
+            let (backend, pooled) = try await pool.withConnection { connection in
                 try await connection.query(PostgresQuery("LISTEN idle_input"))
-                return try await connection.query(PostgresQuery("SELECT pg_backend_pid()"))[0].decode(column: 0, as: Int32.self)
+                let pid = try await connection.query(PostgresQuery("SELECT pg_backend_pid()"))[0].decode(column: 0, as: Int32.self)
+                return (pid, connection)
             }
             // The server sends a notification to the idle connection: read by its armed socket
             // watcher, not mistaken for the server closing the connection.
@@ -131,7 +133,12 @@ struct PostgresConnectionTests {
             #expect(again == backend)
             // Terminated while idle: noticed without a query, replaced on the next use.
             _ = try await db.admin.query(PostgresQuery("SELECT pg_terminate_backend($1)", backend))
-            try await db.loop.sleep(for: .milliseconds(100))
+            // The loop reads the backend's goodbye and EOF in its own time (the EOF comes only
+            // after the backend has left pg_stat_activity): wait until the idle connection knows.
+            let noticed = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(20)) {
+                (try? await db.loop.submit { !pooled.isReusable }) == true
+            }
+            #expect(noticed, "the idle connection never noticed its backend was terminated")
             let replaced = try await pool.query(PostgresQuery("SELECT pg_backend_pid()"))[0].decode(column: 0, as: Int32.self)
             #expect(replaced != backend)
             #expect(pool.statistics.size == 1)
@@ -202,7 +209,11 @@ struct PostgresConnectionTests {
             let task = Task(executorPreference: db.loop) {
                 try await connection.query(PostgresQuery("SELECT pg_sleep(10)"))
             }
-            try await db.loop.sleep(for: .milliseconds(200))
+            // Cancelled while the server runs it, not before it was sent.
+            let sleeping = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(20)) {
+                (try? await sessionSleeps(db)) == true
+            }
+            #expect(sleeping, "the statement never started")
             task.cancel()
             await expectPostgresError(.cancelled) { _ = try await task.value }
             #expect(seconds(since: start) < 6, "the 10 s statement ran on")
@@ -216,7 +227,10 @@ struct PostgresConnectionTests {
                     try await tx.query(PostgresQuery("SELECT pg_sleep(10)"))
                 }
             }
-            try await db.loop.sleep(for: .milliseconds(200))
+            let sleepingInTransaction = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(20)) {
+                (try? await sessionSleeps(db)) == true
+            }
+            #expect(sleepingInTransaction, "the transaction's statement never started")
             transaction.cancel()
             await expectPostgresError(.cancelled) { _ = try await transaction.value }
             #expect(try await connection.query(PostgresQuery("SELECT count(*) FROM marks"))[0].decode(column: 0, as: Int.self) == 0)
@@ -234,10 +248,18 @@ struct PostgresConnectionTests {
             let elapsed = seconds(since: start)
             #expect(elapsed >= 0.2 && elapsed < 6, "took \(elapsed) s")
             // A quick statement with a timeout is unaffected, and the timer does not fire later.
-            #expect(try await connection.query(PostgresQuery("SELECT 2"), timeout: .milliseconds(100))[0].decode(column: 0, as: Int.self) == 2)
-            try await db.loop.sleep(for: .milliseconds(150))
+            // (Quick, but two round trips with a busy server under a sanitizer: a generous timeout.)
+            #expect(try await connection.query(PostgresQuery("SELECT 2"), timeout: .seconds(2))[0].decode(column: 0, as: Int.self) == 2)
+            try await db.loop.sleep(for: .milliseconds(2_100))
             #expect(try await connection.query(PostgresQuery("SELECT 1"))[0].decode(column: 0, as: Int.self) == 1)
             await connection.close()
         }
     }
+}
+
+/// Whether a session of the test database waits in `pg_sleep` now, as the admin connection sees it.
+private func sessionSleeps(_ db: TestDatabase) async throws -> Bool {
+    let rows = try await db.admin.query(
+        PostgresQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event = 'PgSleep'", db.name))
+    return try rows[0].decode(column: 0, as: Int.self) > 0
 }

@@ -36,21 +36,24 @@ struct PostgresPoolTests {
             let held = try await pool.acquire()
             let start = EventLoop.monotonicNanoseconds
             let waiter = Task(executorPreference: db.loop) { try await pool.query(PostgresQuery("SELECT 1")) }
-            try await db.loop.sleep(for: .milliseconds(50))
-            #expect(pool.statistics.waiters == 1)
+            // Polled fast: each waiter below stays queued only for the 300 ms acquire timeout.
+            let queued = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(2)) { pool.statistics.waiters == 1 }
+            #expect(queued, "the query never queued for the held connection")
             await expectPostgresError(.poolExhausted) { _ = try await waiter.value }
             let elapsed = seconds(since: start)
             #expect(elapsed >= 0.25 && elapsed < 6, "took \(elapsed) s")
             #expect(pool.statistics.waiters == 0)
             // A waiter gets the connection as soon as it comes back.
             let second = Task(executorPreference: db.loop) { try await pool.query(PostgresQuery("SELECT 7"))[0].decode(column: 0, as: Int.self) }
-            try await db.loop.sleep(for: .milliseconds(50))
+            let queuedSecond = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(2)) { pool.statistics.waiters == 1 }
+            #expect(queuedSecond, "the second query never queued")
             pool.release(held)
             #expect(try await second.value == 7)
             // A cancelled waiter leaves the queue.
             let again = try await pool.acquire()
             let cancelled = Task(executorPreference: db.loop) { try await pool.acquire() }
-            try await db.loop.sleep(for: .milliseconds(50))
+            let queuedThenCancelled = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(2)) { pool.statistics.waiters == 1 }
+            #expect(queuedThenCancelled, "the acquire to cancel never queued")
             cancelled.cancel()
             await expectPostgresError(.cancelled) { _ = try await cancelled.value }
             #expect(pool.statistics.waiters == 0)
@@ -61,11 +64,13 @@ struct PostgresPoolTests {
 
     @Test func brokenConnectionsAreReplacedAndAnOutageEndsWithoutRestart() async throws {
         try await withTestDatabase(migrate: false, onLoop: true) { db in
+            // A 5 s acquire timeout: loads while the server is up never come near it, even on a
+            // loaded machine, and a single wait for it during the outage breaks the 5 s bound.
             let pool = PostgresPool(
                 loop: db.loop,
                 configuration: .init(
                     connection: db.configuration, minimumConnections: 1, maximumConnections: 4,
-                    acquireTimeout: .seconds(2), initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(200)))
+                    acquireTimeout: .seconds(5), initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(200)))
             func load() async -> [Result<Int, any Error>] {
                 await withTaskGroup(of: Result<Int, any Error>.self) { group in
                     for value in 0..<16 {

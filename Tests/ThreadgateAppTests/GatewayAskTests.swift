@@ -66,7 +66,8 @@ struct GatewayAskTests {
     @Test(arguments: DialectKind.allCases) func pastTheBudgetIs202ThenWaitingAgainGives200(dialect: DialectKind) async throws {
         try await withGatewayStack(dialect: dialect) { stack in
             let alice = try stack.token("alice")
-            let response = try await stack.call("POST", "/v1/ask", token: alice, json: ["content": "slowly [[slow:1500]]", "wait_ms": 100])
+            // The run lasts 4 s: the 409s below must find it still going, however slow the build.
+            let response = try await stack.call("POST", "/v1/ask", token: alice, json: ["content": "slowly [[slow:4000]]", "wait_ms": 100])
             #expect(response.status == 202, "\(response.text)")
             let accepted = try response.json()
             let thread = try #require(accepted["thread_id"]?.stringValue)
@@ -137,9 +138,10 @@ struct GatewayAskTests {
             let messages = try await stack.object("GET", "/v1/threads/\(thread)/messages?limit=100", token: alice)
             #expect(messages["data"]?.arrayValue?.count == 6)
 
-            // A short budget behind a long run: 409 thread_busy naming the run.
+            // A short budget behind a long run (long enough to outlast the refused ask on a loaded
+            // machine): 409 thread_busy naming the run.
             let slow = try await stack.call(
-                "POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "long [[slow:1500]]", "wait_ms": 50])
+                "POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "long [[slow:5000]]", "wait_ms": 50])
             #expect(slow.status == 202)
             let runID = try slow.json()["run"]?["id"]
             let refused = try await stack.call("POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "me too", "wait_ms": 200])
@@ -204,12 +206,13 @@ struct GatewayAskTests {
             #expect(bob.status == 200)
             #expect(try await rowCount(stack, "runs") == 2)
             // A busy thread's 409 is not stored: the same key runs again once the thread is free.
+            // The held run outlasts the busy ask's 2 s budget by far; 2 s is ample for the retry's run.
             let thread = try #require(try first.json()["thread_id"]?.stringValue)
             let slow = try await stack.call(
-                "POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "hold [[slow:2000]]", "wait_ms": 0])
+                "POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "hold [[slow:5000]]", "wait_ms": 0])
             #expect(slow.status == 202)
             let retryKey = [("Idempotency-Key", "ask-busy")]
-            let busyBody: JSONValue = ["content": "after the busy one", "wait_ms": 1000]
+            let busyBody: JSONValue = ["content": "after the busy one", "wait_ms": 2000]
             let busy = try await stack.call("POST", "/v1/threads/\(thread)/ask", token: alice, json: busyBody, headers: retryKey)
             #expect(busy.status == 409)
             let waited = try await stack.call(
@@ -285,16 +288,17 @@ struct GatewayAskTests {
             let alice = try stack.token("alice")
             let slowThread = try await Self.newThread(stack, alice)
             let otherThread = try await Self.newThread(stack, alice)
-            // The slow ask takes the one stream slot…
+            // The slow ask takes the one stream slot (its run lasts long enough for the ask below
+            // to start while it holds it, however slow the build, and ends well within the test
+            // client's 10 s read timeout)…
             let slow = Task {
                 try await stack.object(
-                    "POST", "/v1/threads/\(slowThread)/ask", token: alice, json: ["content": "hold it [[slow:1500]]", "wait_ms": 20000])
+                    "POST", "/v1/threads/\(slowThread)/ask", token: alice, json: ["content": "hold it [[slow:4000]]", "wait_ms": 20000])
             }
-            var runs = try await stack.object("GET", "/v1/threads/\(slowThread)/runs", token: alice)
-            for _ in 0..<100 where runs["data"]?.arrayValue?.isEmpty ?? true {
-                try await Task.sleep(for: .milliseconds(20))
-                runs = try await stack.object("GET", "/v1/threads/\(slowThread)/runs", token: alice)
+            let started = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(20)) {
+                (try? await rowCount(stack, "runs")) == 1
             }
+            #expect(started, "the slow ask never started its run")
             // …so an ask meanwhile polls (create, retrieve…, list) instead of waiting for a stream…
             let polled = try await stack.object("POST", "/v1/threads/\(otherThread)/ask", token: alice, json: ["content": "no slot"])
             #expect(polled["status"] == "completed")
@@ -360,12 +364,10 @@ struct GatewayAskTests {
             close(socket)
             #expect(started, "the ask never started its run")
             // The run goes on and stays retrievable; the thread is usable again afterwards.
-            var runs = try await stack.object("GET", "/v1/threads/\(thread)/runs", token: alice)
-            for _ in 0..<100 where runs["data"]?[0]?["status"] != "completed" {
-                try await Task.sleep(for: .milliseconds(50))
-                runs = try await stack.object("GET", "/v1/threads/\(thread)/runs", token: alice)
+            let completed = try await eventually(timeout: .seconds(10), pollInterval: .milliseconds(50)) {
+                try await stack.object("GET", "/v1/threads/\(thread)/runs", token: alice)["data"]?[0]?["status"] == "completed"
             }
-            #expect(runs["data"]?[0]?["status"] == "completed")
+            #expect(completed, "the run did not complete after its client left")
             let next = try await stack.call("POST", "/v1/threads/\(thread)/ask", token: alice, json: ["content": "still here?"])
             #expect(next.status == 200)
             // The key of the ask nobody heard the answer to is free again: the retry runs.
@@ -395,21 +397,20 @@ struct GatewayAskTests {
             let runID = try #require(accepted["run"]?["id"]?.stringValue)
             let upstreamThread = try await upstreamThreadID(stack, thread)
             let upstreamRunPath = dialect == .assistants ? "/v1/threads/\(upstreamThread)/runs/\(runID)" : "/v1/responses/\(runID)"
-            for _ in 0..<100 {
-                if try await upstreamGet(stack, upstreamRunPath)["status"] == "completed" { break }
-                try await Task.sleep(for: .milliseconds(50))
+            let ended = try await eventually(timeout: .seconds(10), pollInterval: .milliseconds(50)) {
+                try await upstreamGet(stack, upstreamRunPath)["status"] == "completed"
             }
+            #expect(ended, "the run did not complete upstream")
             let held = try await query(stack, PostgresQuery("SELECT active_run_id FROM threads WHERE id = $1", thread))
             #expect(try held.first?.decode(column: 0, as: String?.self) == runID, "nobody has looked at the run yet")
             // A new instance reconciles at start-up, before any request touches the thread.
             try await withGateway(stack.config) { _ in
-                var holder: String? = runID
-                for _ in 0..<100 where holder != nil {
-                    try await Task.sleep(for: .milliseconds(50))
-                    holder = try await query(stack, PostgresQuery("SELECT active_run_id FROM threads WHERE id = $1", thread))
+                let freed = try await eventually(timeout: .seconds(10), pollInterval: .milliseconds(50)) {
+                    let holder: String? = try await query(stack, PostgresQuery("SELECT active_run_id FROM threads WHERE id = $1", thread))
                         .first?.decode(column: 0, as: String?.self)
+                    return holder == nil
                 }
-                #expect(holder == nil)
+                #expect(freed, "the new instance did not free the thread")
             }
             let recorded = try await query(stack, PostgresQuery("SELECT status FROM runs WHERE upstream_run_id = $1", runID))
             #expect(try recorded.first?.decode(column: 0, as: String.self) == "completed")

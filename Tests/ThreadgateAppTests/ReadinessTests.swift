@@ -92,7 +92,7 @@ struct ReadinessTests {
                 #expect(await MigrateRuntime.apply(config.database, output: output, errors: output) == 0)
                 #expect(lines.withLock { $0 }.contains("applied 0001_initial"))
 
-                #expect(try await eventually(timeout: .seconds(5), pollInterval: .milliseconds(50)) { try await get("/readyz", port: port).status == 200 })
+                #expect(try await eventually(timeout: .seconds(10), pollInterval: .milliseconds(50)) { try await get("/readyz", port: port).status == 200 })
             }
         }
     }

@@ -187,9 +187,10 @@ struct ThreadMigrationTests {
             let admin = try stack.token("root", admin: true)
             let alice = try stack.token("alice")
             let thread = try await Self.newThread(stack, alice)
+            // The run lasts 5 s: both checks below must find it still going, however slow the build.
             let run = try await stack.object(
                 "POST", "/v1/threads/\(thread)/runs", token: alice,
-                json: ["additional_messages": [["role": "user", "content": "slow [[slow:1500]]"]]])
+                json: ["additional_messages": [["role": "user", "content": "slow [[slow:5000]]"]]])
             let runID = try #require(run["id"]?.stringValue)
 
             let busy = try await stack.call("POST", "/admin/v1/threads/\(thread)/migrate", token: admin)

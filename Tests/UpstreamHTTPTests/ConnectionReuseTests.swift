@@ -36,11 +36,16 @@ extension UpstreamSocketTests {
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
                 #expect(statuses == Array(repeating: 200, count: 24))
+                // The server logs after it sent the response: the last records may trail.
+                let logged = await eventually(pollInterval: .milliseconds(5)) { peer.records.count == 24 }
+                #expect(logged)
                 #expect(peer.connectionsSeen.count <= 3, "connections: \(peer.connectionsSeen)")
                 #expect(peer.connectionsSeen.count >= 2)
                 // A second round reuses the cached connections.
                 let before = peer.connectionsSeen
                 for _ in 0..<5 { _ = try await client.execute(UpstreamRequest(url: peer.url("/json"))) }
+                let loggedAgain = await eventually(pollInterval: .milliseconds(5)) { peer.records.count == 29 }
+                #expect(loggedAgain)
                 #expect(peer.connectionsSeen == before)
             }
         }
@@ -50,7 +55,7 @@ extension UpstreamSocketTests {
                 let client = peer.client
                 let url = peer.url("/slow?ms=5000")
                 let task = Task { await upstreamError { try await client.execute(UpstreamRequest(url: url)) } }
-                try await Task.sleep(for: .milliseconds(100))
+                #expect(await eventually { await client.statistics().transfers == 1 })
                 await client.shutdown()
                 let error = await task.value
                 #expect(error?.code == .shutdown)

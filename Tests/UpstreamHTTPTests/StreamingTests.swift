@@ -7,7 +7,9 @@ extension UpstreamSocketTests {
     @Suite struct Streaming {
         @Test func chunksArriveBeforeTheLastIsSent() async throws {
             try await withPeer { peer in
-                let response = try await peer.client.stream(UpstreamRequest(url: peer.url("/stream?n=4&delay=150")))
+                // Gaps of 500 ms: the first chunk must be read well before the last is written,
+                // with room for a loaded machine's delay in delivering it.
+                let response = try await peer.client.stream(UpstreamRequest(url: peer.url("/stream?n=4&delay=500")))
                 #expect(response.status == 200)
                 #expect(response.headers["content-type"] == "text/event-stream")
                 var text = ""
@@ -19,7 +21,8 @@ extension UpstreamSocketTests {
                 #expect(text == "chunk-0\nchunk-1\nchunk-2\nchunk-3\n")
                 let lastWritten = peer.responder.lastChunkWrittenAt.withLock { $0 }
                 #expect(firstChunkAt > 0 && firstChunkAt < lastWritten)
-                #expect(Double(lastWritten &- firstChunkAt) / 1e6 >= 300)
+                let ahead = Double(lastWritten &- firstChunkAt) / 1e6
+                #expect(ahead >= 1_000, "the first chunk was read only \(ahead) ms before the last was written")
             }
         }
 
@@ -31,16 +34,22 @@ extension UpstreamSocketTests {
                 var received = 0
                 var intact = true
                 var reads = 0
+                let channel = response.body.channel
                 for try await chunk in response.body {
                     if PatternBody.firstMismatch(in: chunk, at: received) != nil { intact = false }
                     received += chunk.count
                     reads += 1
-                    // Lag behind at first, so the 64 KB buffer fills and the transfer pauses.
-                    if reads < 20 { try await Task.sleep(for: .milliseconds(5)) }
+                    // Lag behind after the first read until the 64 KB buffer has filled and the
+                    // transfer paused (fixed pauses were not always long enough under load).
+                    if reads == 1 {
+                        let filled = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(5)) {
+                            ((try? await peer.clientLoop.submit { channel.peakBufferedBytes }) ?? 0) >= 64 * 1024
+                        }
+                        #expect(filled, "the buffer never filled while the consumer waited")
+                    }
                 }
                 #expect(received == total)
                 #expect(intact)
-                let channel = response.body.channel
                 let peak = try await peer.clientLoop.submit { channel.peakBufferedBytes }
                 #expect(peak >= 64 * 1024, "the buffer never filled: \(peak)")
                 #expect(peak <= 64 * 1024 + 16 * 1024, "buffered \(peak) bytes")

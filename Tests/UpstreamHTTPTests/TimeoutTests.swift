@@ -9,7 +9,10 @@ extension UpstreamSocketTests {
             let listener = RawListener(backlog: 0)
             listener.fillAcceptQueue(count: 4)
             defer { listener.close() }
-            try await Task.sleep(for: .milliseconds(50))
+            // Connect only once the kernel has queued a filler: before that, the client's SYN
+            // could still be answered.
+            let full = await eventually(timeout: .seconds(10)) { listener.acceptQueueIsFull }
+            #expect(full, "the accept queue never filled")
             try await withPeer(configuration: UpstreamHTTPConfiguration(retryPolicy: .none)) { peer in
                 let start = EventLoop.monotonicNanoseconds
                 let error = await upstreamError {
@@ -67,15 +70,16 @@ extension UpstreamSocketTests {
 
         @Test func slowButSteadyStreamIsNotStalled() async throws {
             try await withPeer { peer in
-                // Gaps of 100 ms against a 300 ms stall limit, and a consumer that also lags.
+                // Gaps of 100 ms against a 1 s stall limit (a wide margin on a loaded machine),
+                // over 1.5 s in all (longer than the limit), and a consumer that also lags.
                 let response = try await peer.client.stream(UpstreamRequest(
-                    url: peer.url("/stream?n=6&delay=100"), timeouts: UpstreamTimeouts(total: nil, stalled: .milliseconds(300))))
+                    url: peer.url("/stream?n=16&delay=100"), timeouts: UpstreamTimeouts(total: nil, stalled: .seconds(1))))
                 var count = 0
                 for try await chunk in response.body {
                     count += chunk.filter { $0 == 0x0A }.count
                     try await Task.sleep(for: .milliseconds(50))
                 }
-                #expect(count == 6)
+                #expect(count == 16)
             }
         }
     }
@@ -104,13 +108,18 @@ extension UpstreamSocketTests {
 
         @Test func cancellingDuringRetryBackoff() async throws {
             let policy = RetryPolicy(maxAttempts: 3, baseDelay: .seconds(5), random: { 0 })
-            try await withPeer(configuration: UpstreamHTTPConfiguration(retryPolicy: policy)) { peer in
+            let log = LockedValue([UpstreamAttemptRecord]())
+            let configuration = UpstreamHTTPConfiguration(
+                retryPolicy: policy, attemptLog: { record in log.withLock { $0.append(record) } })
+            try await withPeer(configuration: configuration) { peer in
                 let client = peer.client
                 let url = peer.url("/status?key=c1&times=5")
                 let task = Task { await upstreamError { try await client.execute(UpstreamRequest(url: url)) } }
-                let firstAttempt = await eventually(pollInterval: .milliseconds(5)) { peer.responder.hitCount("c1") == 1 }
-                #expect(firstAttempt)
-                try await Task.sleep(for: .milliseconds(50))
+                // Cancel once the first attempt's 503 is in and the client decided to pause.
+                let decided = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(5)) { log.withLock { !$0.isEmpty } }
+                #expect(decided)
+                let decisions = log.withLock { $0.map(\.decision) }
+                #expect(decisions == [.retry(after: .seconds(5))], "\(decisions)")
                 let cancelledAt = EventLoop.monotonicNanoseconds
                 task.cancel()
                 let error = await task.value

@@ -54,8 +54,8 @@ class Process:
         self.popen = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                       stdin=subprocess.DEVNULL)
 
-    def wait_for_log(self, msg, timeout=30):
-        """The first JSON log line whose `msg` is `msg`."""
+    def wait_for_log(self, msg, timeout=60):
+        """The first JSON log line whose `msg` is `msg` (the bound only ends a failing start)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with open(self.log_path) as f:
@@ -146,11 +146,30 @@ def gateway(workdir, database_url, simulator):
     try:
         port = int(process.wait_for_log("listening")["port"])
         base = f"http://127.0.0.1:{port}"
-        with urllib.request.urlopen(f"{base}/readyz", timeout=10) as response:
-            assert response.status == 200
+        wait_until_ready(base, process)
         yield base
     finally:
         assert process.stop() == 0, process.tail()
+
+
+def wait_until_ready(base, process, timeout=60):
+    """Polls /readyz until it answers 200: listening comes first, and the first database
+    connection of a busy machine may miss the readiness probe's one-second budget."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=10) as response:
+                if response.status == 200:
+                    return
+                last = response.status
+        except urllib.error.HTTPError as error:
+            last = f"{error.code} {error.read()[:300]!r}"
+        except OSError as error:
+            last = repr(error)
+        if process.popen.poll() is not None or time.monotonic() >= deadline:
+            raise AssertionError(f"/readyz never answered 200 (last: {last}):\n{process.tail()}")
+        time.sleep(0.1)
 
 
 def mint(user, admin=False, secret=JWT_SECRET):

@@ -80,8 +80,10 @@ def test_metadata_limit_error(rclient):
 
 def test_background_response_polls_to_completion(rclient):
     conversation = rclient.conversations.create()
+    # Slow enough (the marker is not echoed) that the second request below finds it still going,
+    # however busy the machine.
     response = rclient.responses.create(
-        model="gpt-4o", conversation=conversation.id, input="hello background", background=True)
+        model="gpt-4o", conversation=conversation.id, input="hello background [[slow:3000]]", background=True)
     assert response.id.startswith("resp_")
     assert response.status == "queued" and response.background
     with pytest.raises(openai.BadRequestError):

@@ -4,10 +4,11 @@
 #   tests/crash/ask-kill9.sh        # needs TEST_DATABASE_URL (scripts/pg-test-cluster.sh start)
 #
 # Starts the simulator and a gateway (real processes, loopback, a fresh database), sends an ask
-# whose run takes 3 s, kills the gateway with SIGKILL one second in, starts a new gateway on the
-# same database, and checks: the run is retrievable and completes, its reply is there, the
-# runs table has it, and the thread takes a new ask (the dead instance's turn is reconciled with
-# the upstream run). Prints `ok - …` / `not ok - …` and `crash: N passed, M failed`.
+# whose run takes 3 s, kills the gateway with SIGKILL as soon as the run exists (created upstream
+# and recorded in the runs table), starts a new gateway on the same database, and checks: the run
+# is retrievable and completes, its reply is there, the runs table has it, and the thread takes a
+# new ask (the dead instance's turn is reconciled with the upstream run). Prints `ok - …` /
+# `not ok - …` and `crash: N passed, M failed`.
 # THREADGATE_BIN=/path/to/threadgate skips the build.
 set -euo pipefail
 
@@ -39,10 +40,13 @@ ok() { passed=$((passed + 1)); echo "ok - $1"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $1${2:+: $2}"; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {'d': d}))" "$1"; }
+# wait_listening PORT: at most 60 s (`serve --migrate` migrates before it listens, and the
+# machine may be busy).
 wait_listening() {
-    for _ in $(seq 1 100); do
+    local deadline=$((SECONDS + 60))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         # Any HTTP answer means it listens (the simulator has no /healthz).
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/healthz")" != 000 ] && return 0
+        [ "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/healthz")" != 000 ] && return 0
         sleep 0.1
     done
     return 1
@@ -88,7 +92,18 @@ thread=$(curl -fsS -X POST "$base/v1/threads" -H "$auth" -d '{}' | json 'd["id"]
 curl -sS -X POST "$base/v1/threads/$thread/ask" -H "$auth" \
     -d '{"content":"survive a crash [[slow:3000]]","wait_ms":20000}' >"$log_dir/crash-ask.out" 2>&1 &
 ask_pid=$!
-sleep 1
+# Mid-ask means the run exists: wait (at most 30 s) for the gateway to have recorded it, then kill.
+# Its run lasts 3 s from then, so the ask is still waiting when the gateway dies.
+run_started=0
+deadline=$((SECONDS + 30))
+while [ "$SECONDS" -lt "$deadline" ]; do
+    if [ "$(psql "$database_url" -qXtAc "SELECT count(*) FROM runs" 2>/dev/null || true)" = 1 ]; then
+        run_started=1
+        break
+    fi
+    sleep 0.05
+done
+[ "$run_started" = 1 ] && ok "the ask started its run" || not_ok "the ask started no run within 30 s" "$(tail -n 5 "$log_dir/crash-gateway.log")"
 kill -KILL "$gateway_pid"
 wait "$ask_pid" 2>/dev/null && not_ok "the ask's connection should have died with the gateway" || ok "kill -9 mid-ask cut the waiting connection"
 

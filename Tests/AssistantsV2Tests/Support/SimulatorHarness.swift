@@ -48,6 +48,9 @@ struct Harness: Sendable {
         try await client.createThread(CreateThreadRequest(messages: [.user(text)], metadata: metadata)).value.id
     }
 
+    /// Transfers the HTTP client has in flight.
+    func transfersInFlight() async -> Int { await http.statistics().transfers }
+
     /// Polls the run (honouring `openai-poll-after-ms`) until it is terminal or requires action.
     func waitForRun(_ threadID: String, _ runID: String, timeout: Int64 = 5000) async throws -> Run {
         let deadline = monotonicMillis() + timeout

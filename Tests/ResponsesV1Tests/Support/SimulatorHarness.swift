@@ -66,7 +66,7 @@ struct Harness: Sendable {
     /// Finished requests to `route` (such as `GET /v1/responses/{response_id}`), once the
     /// count has settled (a stream's request finishes after its last event was read).
     func requests(_ route: String, settlingAt expected: Int) async -> Int {
-        _ = await eventually(timeout: .seconds(2)) { server.stats.requests(route: route) >= expected }
+        _ = await eventually(timeout: .seconds(10)) { server.stats.requests(route: route) >= expected }
         try? await Task.sleep(for: .milliseconds(50))
         return server.stats.requests(route: route)
     }

@@ -44,6 +44,16 @@ final class RawListener: @unchecked Sendable {  // immutable after init
         }
     }
 
+    /// True once the accept queue holds more connections than the backlog: the kernel then
+    /// drops a further SYN. (A listener's `TCP_INFO` gives the queue's length in `tcpi_unacked`
+    /// and the backlog in `tcpi_sacked`.)
+    var acceptQueueIsFull: Bool {
+        var info = tcp_info()
+        var length = socklen_t(MemoryLayout<tcp_info>.size)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0 else { return false }
+        return info.tcpi_unacked > info.tcpi_sacked
+    }
+
     func close() {
         for filler in fillers { _ = Glibc.close(filler) }
         _ = Glibc.close(fd)
