@@ -56,7 +56,7 @@ extension PostgresConnection {
         let current = generation
         cancelReason = nil
         if let timeout {
-            startTimer(after: timeout) { [unowned self] in self.requestCancel(.timeout, generation: current) }
+            startTimer(after: timeout) { [weak self] in self?.requestCancel(.timeout, generation: current) }
         }
         let outcome: Result<PostgresResultStorage?, PostgresError>
         if cancellable {
@@ -106,8 +106,8 @@ extension PostgresConnection {
             return
         }
         cancelInFlight = true
-        startTimer(after: Self.cancelGrace) { [unowned self] in
-            guard self.busy, self.generation == generation else { return }
+        startTimer(after: Self.cancelGrace) { [weak self] in
+            guard let self, self.busy, self.generation == generation else { return }
             self.closeNow(PostgresError(.connectionFailed, message: "the server did not answer a cancel request"))
         }
         let transfer = UnsafeTransfer(handle)

@@ -77,10 +77,12 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
         guard let started else { throw PostgresError(.connectionFailed, message: "out of memory") }
         pq = started
         PQsetNoticeProcessor(started, { _, _ in }, nil)  // notices must not go to stderr
-        shutdownHook = loop.addShutdownHook { [unowned self] in self.closeNow(.closed) }
+        // Weak, like every callback a loop handle keeps: a connection dropped without `close()`
+        // must not bring the process down when the loop later calls it.
+        shutdownHook = loop.addShutdownHook { [weak self] in self?.closeNow(.closed) }
 
-        startTimer(after: timeout) { [unowned self] in
-            self.interruptWait(PostgresError(.connectionFailed, message: "connect timed out after \(timeout)"))
+        startTimer(after: timeout) { [weak self] in
+            self?.interruptWait(PostgresError(.connectionFailed, message: "connect timed out after \(timeout)"))
         }
         defer { timer?.stop() }
         guard PQstatus(started) != CONNECTION_BAD else { throw failConnect() }
@@ -102,7 +104,7 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
                     socket = nil
                     guard fd >= 0 else { throw failConnect() }
                     do {
-                        socket = try SocketWatch(loop: loop, libpqDescriptor: fd) { [unowned self] in self.socketEvent($0) }
+                        socket = try SocketWatch(loop: loop, libpqDescriptor: fd) { [weak self] in self?.socketEvent($0) }
                     } catch {
                         closeNow(error)
                         throw error

@@ -220,10 +220,14 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
                 guard let caller else { preconditionFailure("enqueue without a caller to queue") }
                 let timer = LoopTimer(loop: loop)
                 waiters[id] = Waiter(completion: caller, timer: timer)
-                timer.start(after: .nanoseconds(deadline &- min(deadline, now))) { [unowned self] in
+                timer.start(after: .nanoseconds(deadline &- min(deadline, now))) { [weak self] in
+                    guard let self else { return }
                     self.execute(self.machine.waiterTimedOut(id), for: nil)
                 }
-                caller.onCancel { [unowned self] in self.execute(self.machine.waiterCancelled(id), for: nil) }
+                caller.onCancel { [weak self] in
+                    guard let self else { return }
+                    self.execute(self.machine.waiterCancelled(id), for: nil)
+                }
             case .handOver(let connection, let id):
                 removeWaiter(id).succeed(connection)
             case .failWaiter(let id, let failure):
@@ -237,7 +241,10 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
             case .scheduleRetry(let delay):
                 let timer = retryTimer ?? LoopTimer(loop: loop)
                 retryTimer = timer
-                timer.start(after: delay) { [unowned self] in self.execute(self.machine.retryTimerFired(now: self.now), for: nil) }
+                timer.start(after: delay) { [weak self] in
+                    guard let self else { return }
+                    self.execute(self.machine.retryTimerFired(now: self.now), for: nil)
+                }
             case .cancelRetry:
                 retryTimer?.close()
                 retryTimer = nil
@@ -267,7 +274,9 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
     private func startIfNeeded() {
         guard !started else { return }
         started = true
-        shutdownHook = loop.addShutdownHook { [unowned self] in self.closeOnLoop() }
+        // Weak, like the timers' callbacks: a pool dropped without `close()` must not bring the
+        // process down when its loop shuts down later.
+        shutdownHook = loop.addShutdownHook { [weak self] in self?.closeOnLoop() }
         execute(machine.start(now: now), for: nil)
     }
 
