@@ -47,6 +47,19 @@ public final class PostgresConnection: @unchecked Sendable {  // state touched o
     /// A connection not yet started (`start`); the pool keeps it to abandon the attempt with `closeNow`.
     init(loop: EventLoop) { self.loop = loop }
 
+    /// A connection dropped without `closeNow` (a pool let go of unclosed) still ends its session
+    /// and gives its loop handles back. Nothing else refers to it by now: the loop's callbacks
+    /// hold it weakly, and its socket watcher closes itself.
+    deinit {
+        if let pq { PQfinish(pq) }
+        let loop = self.loop, timer = self.timer, hook = shutdownHook
+        guard timer != nil || hook != nil else { return }
+        loop.executeSoonOrNow {
+            timer?.close()
+            if let hook, !loop.isShuttingDown { loop.removeShutdownHook(hook) }
+        }
+    }
+
     /// True once closed, by `close()`, a broken socket, or the loop shutting down.
     public var isClosed: Bool { pq == nil }
 

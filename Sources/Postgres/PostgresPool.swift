@@ -86,6 +86,17 @@ public final class PostgresPool: @unchecked Sendable {  // state touched only on
         machine = PoolStateMachine(configuration)
     }
 
+    /// A pool dropped without `close()` gives its loop handles back; its connections end
+    /// themselves. (Queued callers keep the pool alive, so none are left here.)
+    deinit {
+        let loop = self.loop, retryTimer = self.retryTimer, hook = shutdownHook
+        guard retryTimer != nil || hook != nil else { return }
+        loop.executeSoonOrNow {
+            retryTimer?.close()
+            if let hook, !loop.isShuttingDown { loop.removeShutdownHook(hook) }
+        }
+    }
+
     /// The current figures, from any thread.
     public var statistics: PostgresPoolStatistics { figures.withLock { $0 } }
 

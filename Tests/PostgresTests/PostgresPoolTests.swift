@@ -82,8 +82,16 @@ struct PostgresPoolTests {
             let loop = try EventLoop.start(name: "pg-dropped")
             let departure = try await Self.useAndDropAPool(on: loop, db.configuration)
             #expect(await eventually(timeout: .seconds(10)) { departure.pool == nil }, "the pool is still referenced")
+            // Its connection ended its session…
+            let ended = try await eventually(timeout: .seconds(10), pollInterval: .milliseconds(20)) {
+                try await db.admin.query(PostgresQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", db.name))[0]
+                    .decode(column: 0, as: Int.self) == 0
+            }
+            #expect(ended, "the dropped pool's connection is still open")
             try await onThread { EventLoop.shutdownAndJoin([loop]) }
             #expect(loop.closeStatus == 0)
+            // …and left no handle for the shutdown to close.
+            #expect(loop.forcedCloses == 0)
         }
     }
 
