@@ -30,19 +30,18 @@ struct PostgresPoolTests {
 
     @Test func exhaustionFailsAfterTheDeadlineNotAHang() async throws {
         try await withTestDatabase(migrate: false, onLoop: true) { db in
-            // A 2 s deadline: the test sees the caller queued long before it passes, even when a
-            // loaded sanitizer run keeps the loop from polling for a second.
+            // The caller waits out the deadline, then fails. (That it queued meanwhile is seen in
+            // the next test: a test task of a loaded sanitizer run can stall for seconds, so it
+            // cannot be relied on to look within a deadline's window.)
             let pool = PostgresPool(
                 loop: db.loop,
                 configuration: .init(connection: db.configuration, maximumConnections: 1, acquireTimeout: .seconds(2)))
             let held = try await pool.acquire()
             let start = EventLoop.monotonicNanoseconds
             let waiter = Task(executorPreference: db.loop) { try await pool.query(PostgresQuery("SELECT 1")) }
-            let queued = await eventually(timeout: .seconds(10), pollInterval: .milliseconds(2)) { pool.statistics.waiters == 1 }
-            #expect(queued, "the query never queued for the held connection")
             await expectPostgresError(.poolExhausted) { _ = try await waiter.value }
             let elapsed = seconds(since: start)
-            #expect(elapsed >= 1.95 && elapsed < 10, "took \(elapsed) s")
+            #expect(elapsed >= 1.95 && elapsed < 30, "took \(elapsed) s: not the 2 s deadline")
             #expect(pool.statistics.waiters == 0)
             pool.release(held)
             await pool.close()

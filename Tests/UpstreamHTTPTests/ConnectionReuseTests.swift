@@ -53,9 +53,10 @@ extension UpstreamSocketTests {
         @Test func clientShutdownFailsTransfersInFlight() async throws {
             try await withPeer { peer in
                 let client = peer.client
-                let url = peer.url("/slow?ms=5000")
+                // In flight far longer than a stalled test task takes to look.
+                let url = peer.url("/slow?ms=30000")
                 let task = Task { await upstreamError { try await client.execute(UpstreamRequest(url: url)) } }
-                #expect(await eventually { await client.statistics().transfers == 1 })
+                #expect(await eventually(timeout: .seconds(10)) { await client.statistics().transfers == 1 })
                 await client.shutdown()
                 let error = await task.value
                 #expect(error?.code == .shutdown)
